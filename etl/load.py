@@ -1,0 +1,144 @@
+"""Load return workbooks: validate, then write all of a file or none of it, and audit every attempt.
+
+Outcomes per file:
+- ``accepted``: valid; its rows are stored and it becomes the return that counts for its pathfinder
+  and period (a later accepted file for the same pair supersedes it; both stay in the history);
+- ``unchanged``: byte-for-byte the same as a file already accepted; nothing is stored twice;
+- ``rejected``: not valid, or could not be stored; nothing of it is stored but the attempt and its
+  full error report.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from etl.validate import ValidatedReturn, validate_workbook
+from etl.workbook import Issue, read_workbook
+from wdp.db import queries, writes
+
+log = logging.getLogger(__name__)
+Status = Literal["accepted", "rejected", "unchanged"]
+
+
+@dataclass
+class LoadReport:
+    """What happened to one file: the contract printed by ``python -m etl load --json``."""
+
+    file: str
+    status: Status
+    rows: dict[str, int] = field(default_factory=dict)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    submission_id: int | None = None
+    pathfinder_code: str | None = None
+    reporting_period: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "rows": self.rows,
+            "errors": [i.as_dict() for i in self.errors],
+            "warnings": [i.as_dict() for i in self.warnings],
+            "submission_id": self.submission_id,
+            "pathfinder_code": self.pathfinder_code,
+            "reporting_period": self.reporting_period,
+        }
+
+
+def default_loader() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "cli"
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _record(validated: ValidatedReturn | None) -> dict[str, Any]:
+    """Submission columns taken from a (possibly partly) validated return."""
+    if validated is None or validated.details is None:
+        return {}
+    d = validated.details
+    record = d.model_dump(exclude={"template_version"})
+    record["template_version"] = d.template_version
+    if validated.period is not None:
+        record["period_start"] = validated.period.start
+        record["period_end"] = validated.period.end
+    return record
+
+
+def load_return(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    loaded_by: str | None = None,
+    file_name: str | None = None,
+) -> LoadReport:
+    """Validate and load one workbook. Never raises for bad input: the report says what was wrong."""
+    path = Path(path)
+    name = file_name or path.name
+    loaded_by = loaded_by or default_loader()
+    base: dict[str, Any] = {"file_name": name, "loaded_by": loaded_by}
+    try:
+        sha, size = _sha256(path)
+    except OSError as error:
+        issue = Issue(None, None, None, None, f"The file could not be read: {error.strerror}.")
+        return LoadReport(str(path), "rejected", errors=[issue])
+    base.update(content_sha256=sha, file_bytes=size)
+
+    repeat = queries.accepted_submission_with_hash(con, sha)
+    if repeat is not None:
+        submission_id = writes.write_submission(
+            con, {**base, "status": "unchanged", "repeats_submission_id": repeat})
+        row = con.execute("SELECT pathfinder_code, reporting_period, row_counts FROM submission "
+                          "WHERE submission_id = ?", [repeat]).fetchone()
+        return LoadReport(str(path), "unchanged", rows=json.loads(row[2] or "{}"),
+                          submission_id=submission_id, pathfinder_code=row[0],
+                          reporting_period=row[1])
+
+    workbook, issues = read_workbook(path)
+    validated = None
+    if workbook is not None:
+        validated = validate_workbook(workbook, queries.validation_reference(con))
+        issues = validated.errors
+    warnings = validated.warnings if validated else []
+    rows = validated.row_counts if validated else {}
+    record = {**base, **_record(validated), "row_counts": rows,
+              "errors": [i.as_dict() for i in issues],
+              "warnings": [i.as_dict() for i in warnings]}
+    report = LoadReport(str(path), "rejected", rows=rows, errors=list(issues), warnings=warnings,
+                        pathfinder_code=record.get("pathfinder_code"),
+                        reporting_period=record.get("reporting_period"))
+    if validated is not None and validated.ok:
+        try:
+            report.submission_id = writes.write_submission(
+                con, {**record, "status": "accepted"}, validated.frames)
+            report.status = "accepted"
+            return report
+        except Exception as error:  # anything at all: the transaction has rolled back
+            log.exception("loading %s failed; rolled back", name)
+            issue = Issue(None, None, None, None,
+                          "The return was valid but could not be saved, so nothing of it was "
+                          f"loaded ({type(error).__name__}). Try again; if it happens again, "
+                          "send the file to the programme team.")
+            report.errors = [issue]
+            record["errors"] = [issue.as_dict()]
+    report.submission_id = writes.write_submission(con, {**record, "status": "rejected"})
+    return report

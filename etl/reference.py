@@ -1,0 +1,126 @@
+"""Read the reference data the product ships in ``data/reference`` into table-shaped DataFrames.
+
+Sources and licences are in ``data/reference/SOURCES.md``. Reading is pure (no database): the
+loader in ``etl.seed`` writes these frames through ``wdp.db.writes``.
+
+Local authority codes change (2019 Dorset/BCP, 2023 Cumbria, North Yorkshire, Somerset, ...).
+``read_areas`` lists every English LA code we know, old and new, each with the current code it maps
+to through the ONS change table, so a return may use an old code and still be understood.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from wdp.config import REFERENCE_DIR
+
+GP_FILE = "epraccur_gp_practices_england_setting4_dec2023.csv"
+LTLA14_FILE = "ons_ltla14_lookup.csv"
+LTLA23_FILE = "ons_names_codes_ltla23.csv"
+CTY23_FILE = "ons_names_codes_cty23.csv"
+RGN_FILE = "ons_names_codes_rgn22.csv"
+CTRY_FILE = "ons_names_codes_ctry22.csv"
+CHANGES_FILE = "ons_ltla_changes_2018_2025.csv"
+SERVICES_FILE = "screening_services.csv"
+
+# epraccur has no header row; these are the ODS layout's columns we keep (1-based position).
+GP_COLUMNS = {
+    1: "ods_code", 2: "practice_name", 3: "nhs_region_code", 4: "icb_code", 10: "postcode",
+    11: "open_date", 12: "close_date", 13: "status_code", 15: "sub_icb_code",
+}
+# Change types that replace an LA code with another LA code (the others are combined-authority
+# membership or abolition and do not re-code an area).
+RECODING_TYPES = ("merger", "new_code")
+
+
+def _csv(name: str, directory: Path | None = None) -> pd.DataFrame:
+    return pd.read_csv((directory or REFERENCE_DIR) / name, dtype=str, encoding="utf-8-sig",
+                       keep_default_na=False)
+
+
+def read_gp_practices(directory: Path | None = None) -> pd.DataFrame:
+    raw = pd.read_csv((directory or REFERENCE_DIR) / GP_FILE, header=None, dtype=str,
+                      keep_default_na=False)
+    frame = raw[[i - 1 for i in GP_COLUMNS]].set_axis(list(GP_COLUMNS.values()), axis=1)
+    for column in ("open_date", "close_date"):
+        frame[column] = pd.to_datetime(frame[column].where(frame[column] != ""), format="%Y%m%d")
+        frame[column] = frame[column].dt.date
+    frame["practice_name"] = frame["practice_name"].str.title()
+    return frame.drop_duplicates("ods_code").reset_index(drop=True)
+
+
+def read_area_changes(directory: Path | None = None) -> pd.DataFrame:
+    changes = _csv(CHANGES_FILE, directory).rename(columns={
+        "oldcd": "old_code", "oldnm": "old_name", "newcd": "new_code", "newnm": "new_name",
+        "type": "change_type", "start": "start_year"})
+    changes["start_year"] = changes["start_year"].astype(int)
+    changes["new_code"] = changes["new_code"].replace("", None)
+    changes["new_name"] = changes["new_name"].replace("", None)
+    return changes
+
+
+def read_areas(directory: Path | None = None) -> pd.DataFrame:
+    """Every English LA, county, region and England, old codes included, with the current code."""
+    ltla14 = _csv(LTLA14_FILE, directory)
+    ltla14 = ltla14[ltla14["ltlacd"].str.startswith("E")]
+    current_lad = _csv(LTLA23_FILE, directory)
+    current_lad = current_lad[current_lad["areacd"].str.startswith("E")]
+    changes = read_area_changes(directory)
+    recodes = changes[changes["change_type"].isin(RECODING_TYPES)]
+    successor = dict(zip(recodes["old_code"], recodes["new_code"], strict=True))
+    region_of = dict(zip(ltla14["ltlacd"], ltla14["rgncd"], strict=True))
+
+    def current_code(code: str) -> str:
+        seen = set()
+        while code in successor and code not in seen:
+            seen.add(code)
+            code = successor[code]
+        return code
+
+    rows: dict[str, dict] = {}
+
+    def add(code: str, name: str, kind: str) -> None:
+        if code in rows:
+            return
+        rows[code] = {"area_code": code, "area_name": name, "area_kind": kind}
+
+    # Newest names first, so a code keeps its current name.
+    for code, name in zip(recodes["new_code"], recodes["new_name"], strict=True):
+        if code.startswith("E"):
+            add(code, name, "county" if code.startswith("E10") else "local_authority")
+    for code, name in zip(current_lad["areacd"], current_lad["areanm"], strict=True):
+        add(code, name, "local_authority")
+    for code, name in zip(ltla14["ltlacd"], ltla14["ltlanm"], strict=True):
+        add(code, name, "local_authority")
+    for code, name in zip(recodes["old_code"], recodes["old_name"], strict=True):
+        if code.startswith("E"):
+            add(code, name, "local_authority")
+    counties = _csv(CTY23_FILE, directory)
+    for code, name in zip(counties["areacd"], counties["areanm"], strict=True):
+        add(code, name, "county")
+    for code, name in zip(ltla14["ctycd"], ltla14["ctynm"], strict=True):
+        if code.startswith("E10"):
+            add(code, name, "county")
+    regions = _csv(RGN_FILE, directory)
+    for code, name in zip(regions["areacd"], regions["areanm"], strict=True):
+        add(code, name, "region")
+    add("E92000001", "England", "country")
+
+    frame = pd.DataFrame(rows.values())
+    terminated = set(changes.loc[changes["change_type"] == "termination", "old_code"])
+    frame["current_code"] = [
+        None if code in terminated else current_code(code) for code in frame["area_code"]]
+    frame["is_current"] = frame["area_code"] == frame["current_code"]
+    frame["region_code"] = [
+        region_of.get(code, region_of.get(current or "", None))
+        for code, current in zip(frame["area_code"], frame["current_code"], strict=True)]
+    frame.loc[frame["area_kind"] == "region", "region_code"] = frame["area_code"]
+    return frame.sort_values("area_code").reset_index(drop=True)
+
+
+@cache
+def read_screening_services(directory: Path | None = None) -> pd.DataFrame:
+    return _csv(SERVICES_FILE, directory)

@@ -1,0 +1,438 @@
+"""Validate a return workbook against the sheet models and the reference data, in one pass.
+
+Every problem is reported, never just the first, as an ``Issue`` naming the sheet, Excel row and
+column header a person sees, the value they typed, and what to do about it. Harmless things are
+tolerated and, where a person should know, warned about: surrounding spaces, case, "1,234", Excel
+or dd/mm/yyyy dates, blank rows, a trailing totals row, extra columns, the template's own help and
+example rows. Nothing here touches the database: the caller passes the reference codes in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from pydantic import ValidationError
+
+from etl.models import (
+    SHEETS,
+    TEMPLATE_VERSION,
+    AreaType,
+    Details,
+    LabelledEnum,
+    ReportingPeriod,
+    SheetModel,
+    SheetSpec,
+    _key,
+)
+from etl.template import GUIDE_SHEET, LISTS_SHEET, example_row, field_help
+from etl.workbook import Issue, RawWorkbook, display_value
+from wdp.db.queries import ValidationReference
+
+TOTAL_RE = re.compile(r"^\s*(grand\s+)?totals?\s*:?\s*$", re.I)
+TEMPLATE_HINT = "Download the current template (python -m etl template, or the Upload page)."
+
+
+@dataclass
+class ValidatedReturn:
+    """The outcome of validating one workbook: rows ready to load, or the problems found."""
+
+    details: Details | None = None
+    period: ReportingPeriod | None = None
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Row:
+    number: int  # Excel row number
+    values: dict[str, Any]  # field name -> raw cell value
+    model: SheetModel | None = None
+
+
+class _Checker:
+    """Collects issues while walking one workbook."""
+
+    def __init__(self, reference: ValidationReference) -> None:
+        self.ref = reference
+        self.result = ValidatedReturn()
+
+    def error(self, sheet: str | None, row: int | None, column: str | None, value: Any,
+              message: str) -> None:
+        self.result.errors.append(Issue(sheet, row, column, display_value(value), message))
+
+    def warn(self, sheet: str | None, row: int | None, column: str | None, value: Any,
+             message: str) -> None:
+        self.result.warnings.append(
+            Issue(sheet, row, column, display_value(value), message, "warning"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading sheets into rows
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _header_lookup(spec: SheetSpec) -> dict[str, str]:
+    """Normalised header text (or field name) -> field."""
+    lookup = {}
+    for f in spec.fields:
+        lookup[_key(spec.header(f))] = f
+        lookup[_key(f)] = f
+    return lookup
+
+
+def _same_cells(cells: list[Any], expected: list[Any]) -> bool:
+    """Whether a row still holds exactly what the template wrote (help or example)."""
+    for cell, want in zip(cells, expected, strict=False):
+        if _is_blank(want) != _is_blank(cell):
+            return False
+        if not _is_blank(want) and display_value(cell) != display_value(want):
+            return False
+    return True
+
+
+def _read_form(
+    check: _Checker, spec: SheetSpec, cells: list[list[Any]]
+) -> tuple[_Row, dict[str, int]] | None:
+    """A form sheet: labels in column A, values in column B. Returns the values and their rows."""
+    lookup = _header_lookup(spec)
+    values: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for i, row in enumerate(cells):
+        if not row or _is_blank(row[0]):
+            continue
+        f = lookup.get(_key(str(row[0])))
+        if f is not None and f not in rows:
+            rows[f] = i + 1
+            values[f] = row[1] if len(row) > 1 else None
+    missing = [f for f in spec.fields if f not in rows]
+    for f in missing:
+        check.error(spec.name, None, spec.header(f), None,
+                    f"The row '{spec.header(f)}' is missing from this sheet. {TEMPLATE_HINT}")
+    if missing:
+        return None
+    return _Row(number=min(rows.values()), values=values), rows
+
+
+def _find_header_row(spec: SheetSpec, cells: list[list[Any]]) -> int | None:
+    lookup = _header_lookup(spec)
+    for i, row in enumerate(cells[:10]):
+        matched = {lookup.get(_key(str(c))) for c in row if not _is_blank(c)} - {None}
+        if len(matched) >= max(1, len(spec.fields) // 2):
+            return i
+    return None
+
+
+def _read_table(check: _Checker, spec: SheetSpec, cells: list[list[Any]]) -> list[_Row] | None:
+    header_index = _find_header_row(spec, cells)
+    if header_index is None:
+        check.error(spec.name, 1, None, None,
+                    "The column headers are missing or changed. Row 1 must hold the template's "
+                    f"headers ({', '.join(spec.header(f) for f in spec.fields)}). {TEMPLATE_HINT}")
+        return None
+    lookup = _header_lookup(spec)
+    positions: dict[str, int] = {}
+    for c, cell in enumerate(cells[header_index]):
+        if _is_blank(cell):
+            continue
+        f = lookup.get(_key(str(cell)))
+        if f is None:
+            check.warn(spec.name, header_index + 1, str(cell).strip(), None,
+                       "This column is not part of the template and was ignored.")
+        elif f in positions:
+            check.error(spec.name, header_index + 1, spec.header(f), None,
+                        "This column appears twice. Delete one of them.")
+        else:
+            positions[f] = c
+    missing = [f for f in spec.fields if f not in positions]
+    for f in missing:
+        check.error(spec.name, header_index + 1, spec.header(f), None,
+                    f"The column '{spec.header(f)}' is missing. Put it back (copy the header "
+                    f"from the current template).")
+    if missing:
+        return None
+
+    def pick(row: list[Any]) -> list[Any]:
+        return [row[positions[f]] if positions[f] < len(row) else None for f in spec.fields]
+
+    help_cells = [field_help(spec.model, f) for f in spec.fields]
+    example_cells = example_row(spec)
+    rows: list[_Row] = []
+    for i in range(header_index + 1, len(cells)):
+        picked = pick(cells[i])
+        if all(_is_blank(c) for c in picked):
+            continue
+        if _same_cells(picked, help_cells) or _same_cells(picked, example_cells):
+            continue  # the template's own help and example rows
+        rows.append(_Row(number=i + 1, values=dict(zip(spec.fields, picked, strict=True))))
+    if rows and any(isinstance(v, str) and TOTAL_RE.match(v) for v in rows[-1].values.values()):
+        total = rows.pop()
+        check.warn(spec.name, total.number, None, None,
+                   "This looks like a totals row and was ignored; totals are worked out for you.")
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Model validation, mapped back to cells
+# ---------------------------------------------------------------------------------------------
+
+
+def _validate_row(check: _Checker, spec: SheetSpec, row: _Row,
+                  row_of: dict[str, int] | None = None) -> SheetModel | None:
+    """Validate one row; report each failing cell. ``row_of`` gives form sheets' rows per field."""
+    by_alias = {spec.header(f): f for f in spec.fields}
+    data = {spec.header(f): (None if _is_blank(v) else v) for f, v in row.values.items()}
+    try:
+        return spec.model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            if err["type"] == "wdp_row":
+                f = err["ctx"]["column"]
+            else:
+                f = by_alias.get(str(err["loc"][0]), str(err["loc"][0])) if err["loc"] else None
+            value = row.values.get(f) if f else None
+            if err["type"] in ("wdp", "wdp_row"):
+                message = err["msg"]
+            elif _is_blank(value):
+                message = f"This cell is empty. {field_help(spec.model, f)}"
+            else:
+                message = f"This value is not valid here. {field_help(spec.model, f)}"
+            number = row_of[f] if row_of and f else row.number
+            check.error(spec.name, number, spec.header(f) if f else None, value, message)
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks across rows and against reference data
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_practice(check: _Checker, spec: SheetSpec, row: _Row, code: str | None) -> None:
+    if code is not None and code not in check.ref.practices:
+        check.error(spec.name, row.number, spec.header("practice_code"), code,
+                    f"{code} is not a GP practice in the NHS ODS practice list. Check the code "
+                    "(letter then 5 characters, e.g. P81103).")
+
+
+def _check_month(check: _Checker, spec: SheetSpec, row: _Row, month: dt.date,
+                 period: ReportingPeriod) -> None:
+    if not period.start <= month <= period.end:
+        check.error(spec.name, row.number, spec.header("month"), row.values["month"],
+                    f"{month:%B %Y} is outside the reporting period {period.label} "
+                    f"({period.start:%B %Y} to {period.end:%B %Y}). Put it in the return for "
+                    f"{ReportingPeriod.containing(month).label}, or correct the month.")
+
+
+def _check_area(check: _Checker, spec: SheetSpec, row: _Row) -> str | None:
+    """Check a screening row's area code; return the current code it maps to."""
+    model = row.model
+    code, header = model.area_code, spec.header("area_code")
+    if model.area_type is AreaType.GP_PRACTICE:
+        if code not in check.ref.practices:
+            check.error(spec.name, row.number, header, code,
+                        f"{code} is not a GP practice in the NHS ODS practice list. Check the "
+                        "code, or change the Area type if it is not a practice.")
+            return None
+        return code
+    if model.area_type is AreaType.SCREENING_SERVICE:
+        programme = check.ref.services.get(code)
+        if programme is None:
+            check.error(spec.name, row.number, header, code,
+                        f"{code} is not a screening service code. Use a code from the Guide "
+                        "sheet's list of screening services.")
+            return None
+        if programme != model.programme.value:
+            check.error(spec.name, row.number, spec.header("programme"), model.programme.label,
+                        f"Service {code} runs {programme} screening, not "
+                        f"{model.programme.label.lower()}. Check the service or the programme.")
+            return None
+        return code
+    if code not in check.ref.areas:
+        check.error(spec.name, row.number, header, code,
+                    f"{code} is not an English local authority code. Use the ONS code, e.g. "
+                    "E06000021 for Stoke-on-Trent.")
+        return None
+    current = check.ref.areas[code]
+    if current is None:
+        check.error(spec.name, row.number, header, code,
+                    f"{code} ({check.ref.area_names.get(code)}) was abolished and has no single "
+                    "successor. Report figures for the current local authorities instead.")
+        return None
+    if current != code:
+        check.warn(spec.name, row.number, header, code,
+                   f"{code} ({check.ref.area_names.get(code)}) is an old code; the figures are "
+                   f"recorded against {current} ({check.ref.area_names.get(current)}).")
+    return current
+
+
+def _check_duplicates(check: _Checker, spec: SheetSpec, rows: list[_Row]) -> None:
+    if not spec.key:
+        return
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        key = tuple(getattr(row.model, f) for f in spec.key)
+        if key in seen:
+            names = ", ".join(spec.header(f) for f in spec.key)
+            check.error(spec.name, row.number, None, None,
+                        f"This row repeats row {seen[key]} (same {names}). Add the two together "
+                        "in one row, or delete the repeat.")
+        else:
+            seen[key] = row.number
+
+
+def _cross_check(check: _Checker, spec: SheetSpec, rows: list[_Row],
+                 period: ReportingPeriod | None) -> dict[int, str]:
+    """Reference and period checks for valid rows; returns current area codes by row number."""
+    current_codes: dict[int, str] = {}
+    for row in rows:
+        model = row.model
+        if spec.name in ("Training", "Activity"):
+            _check_practice(check, spec, row, model.practice_code)
+            if period is not None:
+                _check_month(check, spec, row, model.month, period)
+        elif spec.name == "Screening":
+            current = _check_area(check, spec, row)
+            if current is not None:
+                current_codes[row.number] = current
+            if period is not None and model.period_end > period.end:
+                check.error(spec.name, row.number, spec.header("period_end"),
+                            row.values["period_end"],
+                            f"This figure runs to {model.period_end:%d/%m/%Y}, after the "
+                            f"reporting period ends ({period.end:%d/%m/%Y}). Report it in a later "
+                            "return, or correct the date.")
+    _check_duplicates(check, spec, rows)
+    return current_codes
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole workbook
+# ---------------------------------------------------------------------------------------------
+
+
+def _frame(spec: SheetSpec, rows: list[_Row], extra: dict[str, list[Any]] | None = None
+           ) -> pd.DataFrame:
+    columns: dict[str, list[Any]] = {"source_row": [r.number for r in rows]}
+    for f in spec.fields:
+        values = [getattr(r.model, f) for r in rows]
+        if values and isinstance(values[0], LabelledEnum):
+            values = [v.value for v in values]
+        columns[f] = values
+    columns.update(extra or {})
+    frame = pd.DataFrame(columns)
+    for f, info in spec.model.model_fields.items():
+        if info.annotation in (dt.date, dt.date | None):
+            frame[f] = pd.to_datetime(frame[f])
+    return frame
+
+
+def _check_version(check: _Checker, details_row: _Row, row_of: dict[str, int]) -> bool:
+    raw = details_row.values.get("template_version")
+    version = display_value(raw)
+    if isinstance(raw, float | int) and not isinstance(raw, bool):
+        version = f"{float(raw):.1f}"
+    if version == TEMPLATE_VERSION:
+        return True
+    where = ("Details", row_of.get("template_version"), "Template version", raw)
+    if version is None:
+        check.error(*where, f"The template version is missing, so this is not the current "
+                    f"template ({TEMPLATE_VERSION}). {TEMPLATE_HINT} Copy your figures into it.")
+    else:
+        older = _version_tuple(version) < _version_tuple(TEMPLATE_VERSION)
+        check.error(*where, f"This return uses {'an older' if older else 'an unknown'} template "
+                    f"(version {version}); the current version is {TEMPLATE_VERSION}. "
+                    f"{TEMPLATE_HINT} Copy your figures into it and submit again.")
+    return False
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)) or (0,)
+
+
+def validate_workbook(workbook: RawWorkbook, reference: ValidationReference) -> ValidatedReturn:
+    check = _Checker(reference)
+    result = check.result
+    by_key = {_key(name): name for name in workbook.sheets}
+    present: dict[str, str] = {}
+    for spec in SHEETS:
+        actual = by_key.get(_key(spec.name))
+        if actual is None:
+            check.error(spec.name, None, None, None,
+                        f"The sheet '{spec.name}' is missing. {TEMPLATE_HINT} Copy your figures "
+                        "into it.")
+        else:
+            present[spec.name] = actual
+    known = {_key(s.name) for s in SHEETS} | {_key(GUIDE_SHEET), _key(LISTS_SHEET)}
+    for name in workbook.sheets:
+        if _key(name) not in known:
+            check.warn(name, None, None, None, "This sheet is not part of the template and was "
+                       "ignored.")
+
+    # Details first: its template version decides whether the rest can be read at all.
+    period = None
+    if "Details" in present:
+        spec = SHEETS[0]
+        form = _read_form(check, spec, workbook.sheets[present["Details"]])
+        if form is not None:
+            details_row, row_of = form
+            if not _check_version(check, details_row, row_of):
+                return result
+            details = _validate_row(check, spec, details_row, row_of)
+            if details is not None:
+                result.details = details
+                period = ReportingPeriod.parse(details.reporting_period)
+                result.period = period
+                if details.pathfinder_code not in reference.pathfinders:
+                    check.error("Details", row_of["pathfinder_code"], spec.header("pathfinder_code"),
+                                details.pathfinder_code,
+                                f"{details.pathfinder_code} is not a pathfinder in the programme "
+                                "register. Check the code with the programme team.")
+
+    for spec in SHEETS[1:]:
+        if spec.name not in present:
+            continue
+        cells = workbook.sheets[present[spec.name]]
+        if spec.kind == "form":
+            form = _read_form(check, spec, cells)
+            if form is None:
+                continue
+            row, row_of = form
+            row.model = _validate_row(check, spec, row, row_of)
+            rows = [row] if row.model is not None else []
+        else:
+            table_rows = _read_table(check, spec, cells)
+            if table_rows is None:
+                continue
+            for row in table_rows:
+                row.model = _validate_row(check, spec, row)
+            rows = [r for r in table_rows if r.model is not None]
+            result.row_counts[spec.name] = len(table_rows)
+        current_codes = _cross_check(check, spec, rows, period)
+        if spec.kind == "form":
+            result.row_counts[spec.name] = len(rows)
+        extra = None
+        if spec.name == "Screening":
+            extra = {"current_area_code": [current_codes.get(r.number) for r in rows]}
+        result.frames[spec.table] = _frame(spec, rows, extra)
+
+    result.errors.sort(key=lambda i: (_sheet_order(i.sheet), i.row or 0))
+    if result.errors:
+        result.frames = {}
+    return result
+
+
+def _sheet_order(sheet: str | None) -> int:
+    names = [s.name for s in SHEETS]
+    return names.index(sheet) if sheet in names else -1

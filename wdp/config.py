@@ -1,0 +1,41 @@
+"""Paths and settings, declared once.
+
+Every path the product reads at run time lives under the project's own ``data/`` folder; nothing
+reads ``../shared``. The database path comes from ``WDP_DB`` when set, else ``data/wdp.duckdb``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+SAMPLE_DIR = DATA_DIR / "sample"
+DEFAULT_DB = DATA_DIR / "wdp.duckdb"
+
+# Environment variable that overrides the database path for the app and the CLI.
+DB_ENV_VAR = "WDP_DB"
+
+# Largest workbook accepted (bytes). A real return is well under 1 MB; the cap keeps a hostile
+# upload from exhausting memory before validation even starts.
+MAX_RETURN_BYTES = 20 * 1024 * 1024
+
+# How long a writer or reader waits for another process's lock on the DuckDB file (seconds).
+LOCK_TIMEOUT_S = 15.0
+
+# Label shown wherever sample data is displayed.
+SYNTHETIC_LABEL = "Synthetic sample data: not real pathfinder figures"
+
+OGL_ATTRIBUTION = (
+    "Contains public sector information licensed under the Open Government Licence v3.0."
+)
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve the database path: an explicit argument, else ``WDP_DB``, else the default."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(DB_ENV_VAR)
+    return Path(env) if env else DEFAULT_DB

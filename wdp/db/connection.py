@@ -1,0 +1,87 @@
+"""Opening the DuckDB file safely alongside other processes.
+
+DuckDB lets one process hold a file read-write, and while it does no other process can open it at
+all, not even read-only (measured: RECIPES.md). So nothing here holds a connection for long: the CLI
+opens read-write for the length of one load, the app opens read-only for the length of one query
+batch, and both retry for ``LOCK_TIMEOUT_S`` when the other side holds the lock. Within one process a
+lock serialises opening, because DuckDB refuses read-only and read-write connections to one file
+side by side in a process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from wdp.config import LOCK_TIMEOUT_S
+
+log = logging.getLogger(__name__)
+_process_lock = threading.RLock()
+
+
+class DatabaseError(Exception):
+    """A database problem explained in plain English (shown to people as is)."""
+
+
+class DatabaseBusy(DatabaseError):
+    pass
+
+
+class DatabaseMissing(DatabaseError):
+    pass
+
+
+def _is_lock_error(error: Exception) -> bool:
+    text = str(error).lower()
+    return "lock" in text or "conflicting" in text
+
+
+def connect(
+    path: str | Path, *, read_only: bool = False, timeout: float = LOCK_TIMEOUT_S
+) -> duckdb.DuckDBPyConnection:
+    """Open the database, waiting up to ``timeout`` seconds for another process's lock."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise DatabaseMissing(
+            f"There is no database at {path}. Build the sample one with `python -m etl seed` "
+            "(or `make run`), or set WDP_DB to the right file.")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as error:
+            if not _is_lock_error(error) or time.monotonic() >= deadline:
+                if _is_lock_error(error):
+                    raise DatabaseBusy(
+                        f"The database {path} is busy: another program has been writing to it for "
+                        f"over {timeout:.0f} seconds. Try again in a minute.") from error
+                raise DatabaseError(f"The database {path} could not be opened: {error}") from error
+            log.debug("database locked, retrying in %.2fs", delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+@contextmanager
+def open_db(
+    path: str | Path, *, read_only: bool = False, timeout: float = LOCK_TIMEOUT_S
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection; a writer's schema is brought up to date on opening."""
+    from wdp.db.schema import migrate  # schema imports nothing from here at import time
+
+    with _process_lock:
+        con = connect(path, read_only=read_only, timeout=timeout)
+        try:
+            if not read_only:
+                migrate(con)
+            yield con
+        finally:
+            con.close()

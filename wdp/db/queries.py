@@ -1,0 +1,222 @@
+"""Named queries: each function answers one question and returns plain Python or a DataFrame.
+
+Views and pages call these; none of them holds SQL. Parameters are always bound with ``?``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ValidationReference:
+    """The codes a return is checked against, read once per load."""
+
+    pathfinders: dict[str, str] = field(default_factory=dict)  # code -> name
+    practices: dict[str, str] = field(default_factory=dict)  # ODS code -> name
+    areas: dict[str, str | None] = field(default_factory=dict)  # LA code -> current code
+    area_names: dict[str, str] = field(default_factory=dict)
+    services: dict[str, str] = field(default_factory=dict)  # service code -> programme
+
+
+def validation_reference(con: duckdb.DuckDBPyConnection) -> ValidationReference:
+    pathfinders = dict(con.execute(
+        "SELECT pathfinder_code, pathfinder_name FROM ref_pathfinder").fetchall())
+    practices = dict(con.execute("SELECT ods_code, practice_name FROM ref_gp_practice").fetchall())
+    area_rows = con.execute(
+        "SELECT area_code, current_code, area_name FROM ref_area "
+        "WHERE area_kind IN ('local_authority', 'county')").fetchall()
+    services = dict(con.execute(
+        "SELECT service_code, programme FROM ref_screening_service").fetchall())
+    return ValidationReference(
+        pathfinders=pathfinders,
+        practices=practices,
+        areas={code: current for code, current, _ in area_rows},
+        area_names={code: name for code, _, name in area_rows},
+        services=services,
+    )
+
+
+def accepted_submission_with_hash(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
+    """The accepted submission whose file had exactly this content, if any."""
+    row = con.execute(
+        "SELECT min(submission_id) FROM submission WHERE status = 'accepted' "
+        "AND content_sha256 = ?", [sha256]).fetchone()
+    return row[0] if row else None
+
+
+def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """What the database holds: the figures ``python -m etl summary`` prints."""
+    one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+    status_counts = dict(con.execute(
+        "SELECT status, count(*) FROM submission GROUP BY status").fetchall())
+    return {
+        "pathfinders": one("SELECT count(*) FROM ref_pathfinder"),
+        "pathfinders_reporting": one("SELECT count(DISTINCT pathfinder_code) FROM current_submission"),
+        "returns_accepted": status_counts.get("accepted", 0),
+        "returns_rejected": status_counts.get("rejected", 0),
+        "returns_unchanged": status_counts.get("unchanged", 0),
+        "returns_current": one("SELECT count(*) FROM current_submission"),
+        "staff_trained": int(one(
+            "SELECT coalesce(sum(champions_trained), 0) FROM current_training")),
+        "training_rows": one("SELECT count(*) FROM current_training"),
+        "activity_rows": one("SELECT count(*) FROM current_activity"),
+        "uptake_rows": one("SELECT count(*) FROM latest_screening WHERE measure = 'uptake'"),
+        "screening_rows": one("SELECT count(*) FROM latest_screening"),
+        "benchmark_rows": one("SELECT count(*) FROM benchmark_screening"),
+        "reporting_periods": [r[0] for r in con.execute(
+            "SELECT DISTINCT reporting_period FROM current_submission ORDER BY 1").fetchall()],
+        "latest_load": _iso(one("SELECT max(loaded_at) FROM submission")),
+        "reference": {
+            "gp_practices": one("SELECT count(*) FROM ref_gp_practice"),
+            "areas": one("SELECT count(*) FROM ref_area"),
+            "area_changes": one("SELECT count(*) FROM ref_area_change"),
+            "screening_services": one("SELECT count(*) FROM ref_screening_service"),
+        },
+        "synthetic_pathfinders": one(
+            "SELECT count(*) FROM ref_pathfinder WHERE is_synthetic"),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def submission_history(
+    con: duckdb.DuckDBPyConnection, *, pathfinder_code: str | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """Every load attempt, newest first, with whether an accepted return still counts."""
+    return con.execute(
+        """
+        SELECT s.submission_id, s.loaded_at, s.file_name, s.pathfinder_code,
+               s.reporting_period,
+               CASE WHEN s.status = 'accepted' AND c.submission_id IS NULL THEN 'superseded'
+                    ELSE s.status END AS status,
+               json_array_length(coalesce(s.errors, '[]')) AS errors,
+               json_array_length(coalesce(s.warnings, '[]')) AS warnings,
+               s.loaded_by, s.content_sha256
+        FROM submission s LEFT JOIN current_submission c USING (submission_id)
+        WHERE ? IS NULL OR s.pathfinder_code = ?
+        ORDER BY s.submission_id DESC
+        LIMIT ?
+        """, [pathfinder_code, pathfinder_code, limit]).df()
+
+
+def submission_errors(con: duckdb.DuckDBPyConnection, submission_id: int) -> list[dict]:
+    row = con.execute("SELECT errors FROM submission WHERE submission_id = ?",
+                      [submission_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
+
+
+def pathfinder_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per pathfinder: latest return, stage, RAG and champions trained to date."""
+    return con.execute(
+        """
+        WITH latest AS (
+            SELECT * FROM current_submission
+            QUALIFY row_number() OVER (PARTITION BY pathfinder_code
+                                       ORDER BY period_end DESC) = 1),
+        trained AS (
+            SELECT pathfinder_code, sum(champions_trained) AS champions_trained
+            FROM current_training GROUP BY pathfinder_code)
+        SELECT p.pathfinder_code, p.pathfinder_name, p.place, l.reporting_period AS latest_period,
+               st.stage, st.rag, coalesce(t.champions_trained, 0) AS champions_trained,
+               l.loaded_at AS last_loaded, p.is_synthetic
+        FROM ref_pathfinder p
+        LEFT JOIN latest l USING (pathfinder_code)
+        LEFT JOIN pathfinder_status st ON st.submission_id = l.submission_id
+        LEFT JOIN trained t USING (pathfinder_code)
+        ORDER BY p.pathfinder_name
+        """).df()
+
+
+def champions_by_period(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Champions trained per reporting period and cumulatively."""
+    return con.execute(
+        """
+        SELECT reporting_period, reporting_start, sum(champions_trained) AS champions_trained,
+               sum(sum(champions_trained)) OVER (ORDER BY reporting_start) AS cumulative
+        FROM current_training
+        GROUP BY reporting_period, reporting_start
+        ORDER BY reporting_start
+        """).df()
+
+
+def screening_change_between_cycles(
+    con: duckdb.DuckDBPyConnection, *, area_code: str, programme: str, measure: str,
+    cycle_years: int = 3,
+) -> pd.DataFrame:
+    """Each year's attendances (numerator) against the same area's year one cycle earlier.
+
+    Breast screening invites each ward once every three years, so a year is compared with the
+    year three before it: the same wards, one cycle apart.
+    """
+    return con.execute(
+        """
+        WITH yearly AS (
+            SELECT period_start, period_end, numerator, denominator
+            FROM latest_screening
+            WHERE current_area_code = ? AND programme = ? AND measure = ?
+              AND date_diff('day', period_start, period_end) BETWEEN 360 AND 370)
+        SELECT cur.period_start, cur.period_end, prev.numerator AS previous_cycle,
+               cur.numerator AS this_cycle,
+               (cur.numerator - prev.numerator) / prev.numerator AS change
+        FROM yearly cur
+        JOIN yearly prev ON prev.period_start = cur.period_start - to_years(?)
+        ORDER BY cur.period_start
+        """, [area_code, programme, measure, cycle_years]).df()
+
+
+def national_rank(
+    con: duckdb.DuckDBPyConnection, *, area_type: str, programme: str, measure: str
+) -> pd.DataFrame:
+    """Each area's league-table position per period among all areas of its type (1 = highest)."""
+    return con.execute(
+        """
+        SELECT area_code, period_start, period_end, numerator, denominator,
+               numerator / denominator AS value,
+               rank() OVER (PARTITION BY period_start, period_end
+                            ORDER BY numerator / denominator DESC) AS rank,
+               count(*) OVER (PARTITION BY period_start, period_end) AS areas
+        FROM benchmark_screening
+        WHERE area_type = ? AND programme = ? AND measure = ?
+        ORDER BY period_start, rank
+        """, [area_type, programme, measure]).df()
+
+
+def same_period_year_earlier(
+    con: duckdb.DuckDBPyConnection, *, area_code: str, programme: str, measure: str
+) -> pd.DataFrame:
+    """Each figure's numerator against the same dates one year earlier (e.g. Jan-Jun)."""
+    return con.execute(
+        """
+        SELECT cur.period_start, cur.period_end, prev.numerator AS year_before,
+               cur.numerator AS this_year,
+               (cur.numerator - prev.numerator) / prev.numerator AS change
+        FROM latest_screening cur
+        JOIN latest_screening prev
+          ON prev.current_area_code = cur.current_area_code
+         AND prev.programme = cur.programme AND prev.measure = cur.measure
+         AND prev.period_start = cur.period_start - INTERVAL 1 YEAR
+         AND prev.period_end = cur.period_end - INTERVAL 1 YEAR
+        WHERE cur.current_area_code = ? AND cur.programme = ? AND cur.measure = ?
+        ORDER BY cur.period_start
+        """, [area_code, programme, measure]).df()
+
+
+def top_posts(con: duckdb.DuckDBPyConnection, *, limit: int = 10) -> pd.DataFrame:
+    """Single notable posts by reach, with the practice or organisation behind them."""
+    return con.execute(
+        """
+        SELECT a.pathfinder_code, a.month, a.channel, a.post_title, a.reach, a.engagements,
+               a.practice_code, coalesce(g.practice_name, a.organisation) AS posted_by
+        FROM current_activity a LEFT JOIN ref_gp_practice g ON g.ods_code = a.practice_code
+        WHERE a.post_title IS NOT NULL
+        ORDER BY a.reach DESC NULLS LAST
+        LIMIT ?
+        """, [limit]).df()

@@ -1,0 +1,291 @@
+"""Table definitions and migrations.
+
+The schema is versioned: ``MIGRATIONS`` is an append-only list, each entry applied once in its own
+transaction and recorded in ``schema_version``. Opening a database for writing runs whatever is
+missing, so an older file is upgraded in place and nothing in it is lost. Never edit a released
+migration; add a new one.
+
+Return tables hold exactly the fields of their sheet model (``etl.models``) after two bookkeeping
+columns, ``submission_id`` and ``source_row`` (the Excel row the data came from), plus any derived
+columns named in ``DERIVED_COLUMNS``. ``tests/test_contract.py`` keeps them equal.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+BOOKKEEPING_COLUMNS = ("submission_id", "source_row")
+# Columns a table has beyond its model's fields, computed while loading.
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {"screening": ("current_area_code",)}
+
+SCHEMA_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER PRIMARY KEY,
+    description VARCHAR NOT NULL,
+    applied_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+)"""
+
+REF_PATHFINDER = """
+CREATE TABLE ref_pathfinder (
+    pathfinder_code   VARCHAR PRIMARY KEY,
+    pathfinder_name   VARCHAR NOT NULL,
+    place             VARCHAR,
+    lad_code          VARCHAR,
+    region_code       VARCHAR,
+    lead_organisation VARCHAR,
+    is_synthetic      BOOLEAN NOT NULL DEFAULT FALSE
+)"""
+
+REF_GP_PRACTICE = """
+CREATE TABLE ref_gp_practice (
+    ods_code        VARCHAR PRIMARY KEY,
+    practice_name   VARCHAR NOT NULL,
+    nhs_region_code VARCHAR,
+    icb_code        VARCHAR,
+    postcode        VARCHAR,
+    open_date       DATE,
+    close_date      DATE,
+    status_code     VARCHAR,
+    sub_icb_code    VARCHAR
+)"""
+
+REF_AREA = """
+CREATE TABLE ref_area (
+    area_code    VARCHAR PRIMARY KEY,
+    area_name    VARCHAR NOT NULL,
+    area_kind    VARCHAR NOT NULL,   -- local_authority | county | region | country
+    current_code VARCHAR,            -- the code it maps to today; NULL when abolished outright
+    is_current   BOOLEAN NOT NULL,
+    region_code  VARCHAR
+)"""
+
+REF_AREA_CHANGE = """
+CREATE TABLE ref_area_change (
+    old_code    VARCHAR NOT NULL,
+    old_name    VARCHAR,
+    new_code    VARCHAR,
+    new_name    VARCHAR,
+    change_type VARCHAR NOT NULL,
+    start_year  INTEGER NOT NULL
+)"""
+
+REF_SCREENING_SERVICE = """
+CREATE TABLE ref_screening_service (
+    service_code VARCHAR PRIMARY KEY,
+    service_name VARCHAR NOT NULL,
+    programme    VARCHAR NOT NULL,
+    region_code  VARCHAR
+)"""
+
+SUBMISSION_SEQUENCE = "CREATE SEQUENCE submission_id_seq START 1"
+
+# Every load attempt, accepted or not: the audit trail and the returns themselves.
+SUBMISSION = """
+CREATE TABLE submission (
+    submission_id             BIGINT PRIMARY KEY,
+    file_name                 VARCHAR NOT NULL,
+    content_sha256            VARCHAR NOT NULL,
+    file_bytes                BIGINT,
+    loaded_by                 VARCHAR NOT NULL,
+    loaded_at                 TIMESTAMP NOT NULL,
+    status                    VARCHAR NOT NULL
+        CHECK (status IN ('accepted', 'rejected', 'unchanged')),
+    pathfinder_code           VARCHAR,
+    reporting_period          VARCHAR,
+    submitted_by_role         VARCHAR,
+    submitted_by_organisation VARCHAR,
+    contact_email             VARCHAR,
+    template_version          VARCHAR,
+    period_start              DATE,
+    period_end                DATE,
+    row_counts                JSON,
+    errors                    JSON,
+    warnings                  JSON,
+    repeats_submission_id     BIGINT   -- for 'unchanged': the accepted submission it repeats
+)"""
+
+TRAINING = """
+CREATE TABLE training (
+    submission_id     BIGINT NOT NULL,
+    source_row        INTEGER NOT NULL,
+    month             DATE NOT NULL,
+    practice_code     VARCHAR,
+    organisation      VARCHAR,
+    staff_role        VARCHAR NOT NULL,
+    course            VARCHAR NOT NULL,
+    champions_trained INTEGER NOT NULL CHECK (champions_trained >= 0)
+)"""
+
+ACTIVITY = """
+CREATE TABLE activity (
+    submission_id       BIGINT NOT NULL,
+    source_row          INTEGER NOT NULL,
+    month               DATE NOT NULL,
+    channel             VARCHAR NOT NULL,
+    practice_code       VARCHAR,
+    organisation        VARCHAR,
+    post_title          VARCHAR,
+    posts               INTEGER NOT NULL CHECK (posts >= 0),
+    reach               BIGINT CHECK (reach >= 0),
+    engagements         BIGINT CHECK (engagements >= 0),
+    messenger_enquiries INTEGER CHECK (messenger_enquiries >= 0),
+    appointments_booked INTEGER CHECK (appointments_booked >= 0)
+)"""
+
+SCREENING = """
+CREATE TABLE screening (
+    submission_id     BIGINT NOT NULL,
+    source_row        INTEGER NOT NULL,
+    area_type         VARCHAR NOT NULL,
+    area_code         VARCHAR NOT NULL,   -- as submitted (may be a pre-2019 LA code)
+    programme         VARCHAR NOT NULL,
+    measure           VARCHAR NOT NULL,
+    period_start      DATE NOT NULL,
+    period_end        DATE NOT NULL,
+    numerator         BIGINT NOT NULL CHECK (numerator >= 0),
+    denominator       BIGINT NOT NULL CHECK (denominator > 0),
+    current_area_code VARCHAR NOT NULL,   -- area_code mapped through the ONS change table
+    CHECK (numerator <= denominator),
+    CHECK (period_start <= period_end)
+)"""
+
+PATHFINDER_STATUS = """
+CREATE TABLE pathfinder_status (
+    submission_id BIGINT NOT NULL,
+    source_row    INTEGER NOT NULL,
+    stage         VARCHAR NOT NULL,
+    rag           VARCHAR NOT NULL,
+    commentary    VARCHAR NOT NULL,
+    go_live_date  DATE
+)"""
+
+MILESTONE = """
+CREATE TABLE milestone (
+    submission_id BIGINT NOT NULL,
+    source_row    INTEGER NOT NULL,
+    milestone     VARCHAR NOT NULL,
+    due_date      DATE NOT NULL,
+    status        VARCHAR NOT NULL,
+    rag           VARCHAR NOT NULL,
+    commentary    VARCHAR
+)"""
+
+RISK = """
+CREATE TABLE risk (
+    submission_id BIGINT NOT NULL,
+    source_row    INTEGER NOT NULL,
+    risk          VARCHAR NOT NULL,
+    likelihood    VARCHAR NOT NULL,
+    impact        VARCHAR NOT NULL,
+    rag           VARCHAR NOT NULL,
+    mitigation    VARCHAR,
+    status        VARCHAR NOT NULL
+)"""
+
+# National benchmark figures that do not come in returns, e.g. uptake for every breast screening
+# service (needed to rank a pathfinder's service nationally).
+BENCHMARK_SCREENING = """
+CREATE TABLE benchmark_screening (
+    source       VARCHAR NOT NULL,
+    is_synthetic BOOLEAN NOT NULL,
+    area_type    VARCHAR NOT NULL,
+    area_code    VARCHAR NOT NULL,
+    programme    VARCHAR NOT NULL,
+    measure      VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    period_end   DATE NOT NULL,
+    numerator    BIGINT NOT NULL CHECK (numerator >= 0),
+    denominator  BIGINT NOT NULL CHECK (denominator > 0),
+    CHECK (numerator <= denominator),
+    PRIMARY KEY (source, area_type, area_code, programme, measure, period_start, period_end)
+)"""
+
+# The return that counts for each pathfinder and period: the last accepted one.
+CURRENT_SUBMISSION_VIEW = """
+CREATE OR REPLACE VIEW current_submission AS
+SELECT *
+FROM submission
+WHERE status = 'accepted'
+QUALIFY row_number() OVER (
+    PARTITION BY pathfinder_code, reporting_period ORDER BY submission_id DESC) = 1
+"""
+
+
+def _current_view(table: str) -> str:
+    return f"""
+CREATE OR REPLACE VIEW current_{table} AS
+SELECT c.pathfinder_code, c.reporting_period, c.period_start AS reporting_start,
+       c.period_end AS reporting_end, t.*
+FROM {table} t JOIN current_submission c USING (submission_id)
+"""
+
+
+# A screening figure may be repeated in later returns; the latest reporting period's value counts.
+LATEST_SCREENING_VIEW = """
+CREATE OR REPLACE VIEW latest_screening AS
+SELECT *
+FROM current_screening
+QUALIFY row_number() OVER (
+    PARTITION BY pathfinder_code, area_type, current_area_code, programme, measure,
+                 period_start, period_end
+    ORDER BY reporting_end DESC, submission_id DESC) = 1
+"""
+
+RETURN_TABLES = ("training", "activity", "screening", "pathfinder_status", "milestone", "risk")
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "reference data, submissions and return tables", [
+        REF_PATHFINDER, REF_GP_PRACTICE, REF_AREA, REF_AREA_CHANGE, REF_SCREENING_SERVICE,
+        SUBMISSION_SEQUENCE, SUBMISSION, TRAINING, ACTIVITY, SCREENING, PATHFINDER_STATUS,
+        MILESTONE, RISK,
+    ]),
+    (2, "national benchmark figures and current-return views", [
+        BENCHMARK_SCREENING, CURRENT_SUBMISSION_VIEW,
+        *(_current_view(t) for t in RETURN_TABLES), LATEST_SCREENING_VIEW,
+    ]),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, *, target: int = LATEST_VERSION) -> int:
+    """Apply missing migrations up to ``target``, each in its own transaction. Returns the version."""
+    con.execute(SCHEMA_VERSION_TABLE)
+    version = current_version(con)
+    if version > LATEST_VERSION:
+        from wdp.db.connection import DatabaseError
+
+        raise DatabaseError(
+            f"This database has schema version {version}, newer than this program knows "
+            f"({LATEST_VERSION}). Update the program before using this database.")
+    for number, description, statements in MIGRATIONS:
+        if number <= version or number > target:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in statements:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                        [number, description])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        version = number
+    return version
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+        "ORDER BY ordinal_position", [table]).fetchall()
+    return [r[0] for r in rows]

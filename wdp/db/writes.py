@@ -1,0 +1,96 @@
+"""Writes: every one transactional, bulk rows as DataFrames through ``INSERT ... SELECT``.
+
+Row-by-row ``executemany`` runs at ~1k rows/s here against ~400k rows/s for a registered DataFrame
+(RECIPES.md), so batches always go in whole. Table names come from allowlists, never from input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from wdp.db.schema import RETURN_TABLES, table_columns
+
+REFERENCE_TABLES = ("ref_pathfinder", "ref_gp_practice", "ref_area", "ref_area_change",
+                    "ref_screening_service", "benchmark_screening")
+
+
+class EmptyBatch(ValueError):
+    pass
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a DataFrame whose columns are a subset of the table's, matched by name."""
+    columns = [c for c in table_columns(con, table) if c in frame.columns]
+    missing = set(frame.columns) - set(columns)
+    if missing:
+        raise ValueError(f"{table} has no column(s) {sorted(missing)}")
+    con.register("_batch", frame)
+    try:
+        names = ", ".join(columns)
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def replace_reference(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
+    """Replace a reference table's contents with ``frame`` in one transaction (idempotent)."""
+    if table not in REFERENCE_TABLES:
+        raise ValueError(f"not a reference table: {table}")
+    if frame.empty:
+        raise EmptyBatch(f"refusing to replace {table} with no rows")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {table}")
+        _insert_frame(con, table, frame)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return len(frame)
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, default=str)
+
+
+def write_submission(
+    con: duckdb.DuckDBPyConnection,
+    record: dict[str, Any],
+    frames: dict[str, pd.DataFrame] | None = None,
+) -> int:
+    """Record one load attempt and, when accepted, all its rows: all or nothing.
+
+    ``record`` holds the submission columns (JSON columns as Python objects); ``frames`` maps a
+    return table to its rows (without ``submission_id``, which is assigned here).
+    """
+    frames = frames or {}
+    unknown = set(frames) - set(RETURN_TABLES)
+    if unknown:
+        raise ValueError(f"not return tables: {sorted(unknown)}")
+    row = dict(record)
+    for key in ("row_counts", "errors", "warnings"):
+        row[key] = _json(row.get(key))
+    row.setdefault("loaded_at", dt.datetime.now())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        submission_id = con.execute("SELECT nextval('submission_id_seq')").fetchone()[0]
+        row["submission_id"] = submission_id
+        columns = [c for c in table_columns(con, "submission") if c in row]
+        placeholders = ", ".join("?" for _ in columns)
+        con.execute(f"INSERT INTO submission ({', '.join(columns)}) VALUES ({placeholders})",
+                    [row[c] for c in columns])
+        for table in RETURN_TABLES:
+            frame = frames.get(table)
+            if frame is None or frame.empty:
+                continue
+            _insert_frame(con, table, frame.assign(submission_id=submission_id))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return int(submission_id)
