@@ -91,7 +91,7 @@ def load_return(
     loaded_by: str | None = None,
     file_name: str | None = None,
 ) -> LoadReport:
-    """Validate and load one workbook. Never raises for bad input: the report says what was wrong."""
+    """Validate and load one workbook. Never raises for bad input: the report says what's wrong."""
     path = Path(path)
     name = file_name or path.name
     loaded_by = loaded_by or default_loader()
@@ -106,12 +106,21 @@ def load_return(
     repeat = queries.accepted_submission_with_hash(con, sha)
     if repeat is not None:
         submission_id = writes.write_submission(
-            con, {**base, "status": "unchanged", "repeats_submission_id": repeat})
-        row = con.execute("SELECT pathfinder_code, reporting_period, row_counts FROM submission "
-                          "WHERE submission_id = ?", [repeat]).fetchone()
-        return LoadReport(str(path), "unchanged", rows=json.loads(row[2] or "{}"),
-                          submission_id=submission_id, pathfinder_code=row[0],
-                          reporting_period=row[1])
+            con, {**base, "status": "unchanged", "repeats_submission_id": repeat}
+        )
+        row = con.execute(
+            "SELECT pathfinder_code, reporting_period, row_counts FROM submission "
+            "WHERE submission_id = ?",
+            [repeat],
+        ).fetchone()
+        return LoadReport(
+            str(path),
+            "unchanged",
+            rows=json.loads(row[2] or "{}"),
+            submission_id=submission_id,
+            pathfinder_code=row[0],
+            reporting_period=row[1],
+        )
 
     workbook, issues = read_workbook(path)
     validated = None
@@ -120,24 +129,40 @@ def load_return(
         issues = validated.errors
     warnings = validated.warnings if validated else []
     rows = validated.row_counts if validated else {}
-    record = {**base, **_record(validated), "row_counts": rows,
-              "errors": [i.as_dict() for i in issues],
-              "warnings": [i.as_dict() for i in warnings]}
-    report = LoadReport(str(path), "rejected", rows=rows, errors=list(issues), warnings=warnings,
-                        pathfinder_code=record.get("pathfinder_code"),
-                        reporting_period=record.get("reporting_period"))
+    record = {
+        **base,
+        **_record(validated),
+        "row_counts": rows,
+        "errors": [i.as_dict() for i in issues],
+        "warnings": [i.as_dict() for i in warnings],
+    }
+    report = LoadReport(
+        str(path),
+        "rejected",
+        rows=rows,
+        errors=list(issues),
+        warnings=warnings,
+        pathfinder_code=record.get("pathfinder_code"),
+        reporting_period=record.get("reporting_period"),
+    )
     if validated is not None and validated.ok:
         try:
             report.submission_id = writes.write_submission(
-                con, {**record, "status": "accepted"}, validated.frames)
+                con, {**record, "status": "accepted"}, validated.frames
+            )
             report.status = "accepted"
             return report
         except Exception as error:  # anything at all: the transaction has rolled back
             log.exception("loading %s failed; rolled back", name)
-            issue = Issue(None, None, None, None,
-                          "The return was valid but could not be saved, so nothing of it was "
-                          f"loaded ({type(error).__name__}). Try again; if it happens again, "
-                          "send the file to the programme team.")
+            issue = Issue(
+                None,
+                None,
+                None,
+                None,
+                "The return was valid but could not be saved, so nothing of it was "
+                f"loaded ({type(error).__name__}). Try again; if it happens again, "
+                "send the file to the programme team.",
+            )
             report.errors = [issue]
             record["errors"] = [issue.as_dict()]
     report.submission_id = writes.write_submission(con, {**record, "status": "rejected"})

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -33,7 +33,7 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.casefold())
 
 
-class LabelledEnum(str, Enum):
+class LabelledEnum(StrEnum):
     """A str enum whose members carry a human label (the dropdown text) and optional aliases."""
 
     label: str
@@ -177,8 +177,13 @@ def parse_count(value: Any) -> int | None:
     return number
 
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -212,12 +217,12 @@ def parse_month(value: Any) -> dt.date | None:
         return None
     if isinstance(value, str):
         text = value.strip()
-        if m := re.fullmatch(r"(\d{1,2})[/.-](\d{4})", text):
-            if 1 <= int(m[1]) <= 12:
-                return dt.date(int(m[2]), int(m[1]), 1)
-        if m := re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?[\s-]+(\d{4})", text):
-            if (month := _MONTHS.get(m[1].casefold())) is not None:
-                return dt.date(int(m[2]), month, 1)
+        m = re.fullmatch(r"(\d{1,2})[/.-](\d{4})", text)
+        if m and 1 <= int(m[1]) <= 12:
+            return dt.date(int(m[2]), int(m[1]), 1)
+        m = re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?[\s-]+(\d{4})", text)
+        if m and (month := _MONTHS.get(m[1].casefold())) is not None:
+            return dt.date(int(m[2]), month, 1)
     try:
         day = parse_date(value)
     except PydanticCustomError:
@@ -372,7 +377,7 @@ Email = Annotated[str, BeforeValidator(parse_email)]
 Version = Annotated[str, BeforeValidator(parse_version)]
 
 
-def Choice(enum: type[LabelledEnum]) -> Any:  # noqa: N802 - reads as a type in field declarations
+def Choice(enum: type[LabelledEnum]) -> Any:
     return Annotated[enum, BeforeValidator(parse_enum(enum))]
 
 
@@ -396,49 +401,68 @@ class Details(SheetModel):
     """Who is returning what: one per workbook (a form: labels in column A, values in column B)."""
 
     pathfinder_code: Code = required(
-        "Pathfinder code", "Your pathfinder's code from the programme register, e.g. WDP-STK.",
-        "WDP-STK")
+        "Pathfinder code",
+        "Your pathfinder's code from the programme register, e.g. WDP-STK.",
+        "WDP-STK",
+    )
     reporting_period: Period = required(
         "Reporting period",
         "Financial-year quarter this return covers, as 2017-18 Q1 (Q1 = April to June).",
-        "2017-18 Q1")
+        "2017-18 Q1",
+    )
     submitted_by_role: ShortText = required(
-        "Submitted by (role)", "Your job title, not your name, e.g. Pathfinder lead.",
-        "Pathfinder lead")
+        "Submitted by (role)",
+        "Your job title, not your name, e.g. Pathfinder lead.",
+        "Pathfinder lead",
+    )
     submitted_by_organisation: ShortText = required(
-        "Submitted by (organisation)", "The organisation submitting the return.",
-        "Stoke-on-Trent CCG")
+        "Submitted by (organisation)",
+        "The organisation submitting the return.",
+        "Stoke-on-Trent CCG",
+    )
     contact_email: Email = required(
-        "Work contact email", "A shared work mailbox for queries about this return.",
-        "wdp.stoke@nhs.net")
+        "Work contact email",
+        "A shared work mailbox for queries about this return.",
+        "wdp.stoke@nhs.net",
+    )
     template_version: Version = required(
-        "Template version", "Filled in by the template. Do not change it.", TEMPLATE_VERSION)
+        "Template version", "Filled in by the template. Do not change it.", TEMPLATE_VERSION
+    )
 
 
 class Training(SheetModel):
     """Digital Health Champions trained: counts, never names."""
 
     month: Month = required(
-        "Month", "Month the training took place, e.g. 01/05/2017 or May 2017.", "May 2017")
+        "Month", "Month the training took place, e.g. 01/05/2017 or May 2017.", "May 2017"
+    )
     practice_code: OdsCode = col(
         "GP practice ODS code",
         "ODS code of the GP practice the staff work in. Leave blank if not a practice and fill "
-        "in Organisation instead.", "M83043")
+        "in Organisation instead.",
+        "M83043",
+    )
     organisation: OptShortText = col(
-        "Organisation", "Only when staff are not from one GP practice, e.g. a PCN or federation.",
-        None)
+        "Organisation",
+        "Only when staff are not from one GP practice, e.g. a PCN or federation.",
+        None,
+    )
     staff_role: Choice(StaffRole) = required(
-        "Staff role", "Choose from the list.", StaffRole.PRACTICE_NURSE.label)
+        "Staff role", "Choose from the list.", StaffRole.PRACTICE_NURSE.label
+    )
     course: Choice(Course) = required("Course", "Choose from the list.", Course.CHAMPION_CORE.label)
     champions_trained: Count = required(
-        "Champions trained", "Number of staff who completed the course (a whole number).", 3)
+        "Champions trained", "Number of staff who completed the course (a whole number).", 3
+    )
 
     @model_validator(mode="after")
     def _where(self) -> Training:
         if self.practice_code is None and self.organisation is None:
             raise column_error(
-                "practice_code", "Enter the GP practice ODS code, or the Organisation if the "
-                "staff are not from one practice.")
+                "practice_code",
+                "Enter the GP practice ODS code, or the Organisation if the "
+                "staff are not from one practice.",
+            )
         return self
 
 
@@ -446,47 +470,65 @@ class Activity(SheetModel):
     """Social-media and outreach outputs. One row per month and channel, or one notable post."""
 
     month: Month = required("Month", "Month of the activity, e.g. May 2017.", "May 2017")
-    channel: Choice(Channel) = required("Channel", "Choose from the list.",
-                                        Channel.FACEBOOK_PAGE.label)
+    channel: Choice(Channel) = required(
+        "Channel", "Choose from the list.", Channel.FACEBOOK_PAGE.label
+    )
     practice_code: OdsCode = col(
-        "GP practice ODS code", "Practice whose page or group it was; blank for a shared page.",
-        "M83043")
+        "GP practice ODS code",
+        "Practice whose page or group it was; blank for a shared page.",
+        "M83043",
+    )
     organisation: OptShortText = col(
-        "Organisation", "Whose page or group it was, when not one practice's.", None)
+        "Organisation", "Whose page or group it was, when not one practice's.", None
+    )
     post_title: OptShortText = col(
-        "Post title", "Only for a single notable post (then Posts is 1); blank for monthly totals.",
-        None)
+        "Post title",
+        "Only for a single notable post (then Posts is 1); blank for monthly totals.",
+        None,
+    )
     posts: Count = required("Posts", "Number of posts or messages published.", 12)
-    reach: OptCount = col("Reach", "People who saw the content (from the platform's insights).",
-                          4500)
+    reach: OptCount = col(
+        "Reach", "People who saw the content (from the platform's insights).", 4500
+    )
     engagements: OptCount = col("Engagements", "Reactions, comments, shares and clicks.", 310)
     messenger_enquiries: OptCount = col(
-        "Messenger enquiries", "Questions received by Messenger or direct message.", 14)
+        "Messenger enquiries", "Questions received by Messenger or direct message.", 14
+    )
     appointments_booked: OptCount = col(
-        "Appointments booked", "Screening appointments booked as a result, where known.", 6)
+        "Appointments booked", "Screening appointments booked as a result, where known.", 6
+    )
 
 
 class Screening(SheetModel):
     """Screening figures for the pathfinder's areas or practices (numerator and denominator)."""
 
-    area_type: Choice(AreaType) = required("Area type", "Choose from the list.",
-                                           AreaType.GP_PRACTICE.label)
+    area_type: Choice(AreaType) = required(
+        "Area type", "Choose from the list.", AreaType.GP_PRACTICE.label
+    )
     area_code: Code = required(
         "Area code",
         "GP practice ODS code (P81103), ONS local authority code (E06000021) or the screening "
-        "service code from the Guide sheet.", "M83043")
-    programme: Choice(Programme) = required("Programme", "Breast, Cervical or Bowel.",
-                                            Programme.CERVICAL.label)
+        "service code from the Guide sheet.",
+        "M83043",
+    )
+    programme: Choice(Programme) = required(
+        "Programme", "Breast, Cervical or Bowel.", Programme.CERVICAL.label
+    )
     measure: Choice(Measure) = required(
         "Measure",
         "Coverage (screened within the look-back period / eligible), Uptake (screened within "
         "6 months of invitation / invited) or First-time attendance (first-invitation "
-        "attendances / first invitations).", Measure.UPTAKE.label)
-    period_start: Day = required("Period start", "First day the figure covers, dd/mm/yyyy.",
-                                 "01/01/2017")
+        "attendances / first invitations).",
+        Measure.UPTAKE.label,
+    )
+    period_start: Day = required(
+        "Period start", "First day the figure covers, dd/mm/yyyy.", "01/01/2017"
+    )
     period_end: Day = required(
-        "Period end", "Last day the figure covers; not after the reporting period ends.",
-        "30/06/2017")
+        "Period end",
+        "Last day the figure covers; not after the reporting period ends.",
+        "30/06/2017",
+    )
     numerator: Count = required("Numerator", "People screened (attended) in the period.", 412)
     denominator: Count = required("Denominator", "People eligible or invited in the period.", 580)
 
@@ -498,43 +540,53 @@ class Screening(SheetModel):
             raise column_error("denominator", "The denominator must be more than 0.")
         if self.numerator > self.denominator:
             raise column_error(
-                "numerator", f"The numerator ({self.numerator:,}) is larger than the denominator "
-                f"({self.denominator:,}). People screened cannot exceed people eligible or invited.")
+                "numerator",
+                f"The numerator ({self.numerator:,}) is larger than the denominator "
+                f"({self.denominator:,}). People screened cannot exceed people eligible or "
+                "invited.",
+            )
         return self
 
 
 class Status(SheetModel):
     """The pathfinder's overall position this quarter (a form, like Details)."""
 
-    stage: Choice(Stage) = required("Stage", "Planning, Live, Evaluating or Closed.",
-                                    Stage.LIVE.label)
+    stage: Choice(Stage) = required(
+        "Stage", "Planning, Live, Evaluating or Closed.", Stage.LIVE.label
+    )
     rag: Choice(Rag) = required("Overall RAG", "Red, Amber or Green.", Rag.GREEN.label)
     commentary: LongText = required(
-        "Commentary", "What happened this quarter and why the RAG is what it is.",
-        "Champions trained at 4 practices; Facebook page live.")
+        "Commentary",
+        "What happened this quarter and why the RAG is what it is.",
+        "Champions trained at 4 practices; Facebook page live.",
+    )
     go_live_date: OptDay = col(
-        "Go-live date", "When champions started posting (dd/mm/yyyy); blank if not yet live.",
-        "01/06/2017")
+        "Go-live date",
+        "When champions started posting (dd/mm/yyyy); blank if not yet live.",
+        "01/06/2017",
+    )
 
 
 class Milestone(SheetModel):
-    milestone: ShortText = required("Milestone", "A short name for the milestone.",
-                                    "First practice page live")
+    milestone: ShortText = required(
+        "Milestone", "A short name for the milestone.", "First practice page live"
+    )
     due_date: Day = required("Due date", "When it is due, dd/mm/yyyy.", "30/06/2017")
-    status: Choice(MilestoneStatus) = required("Status", "Choose from the list.",
-                                               MilestoneStatus.IN_PROGRESS.label)
+    status: Choice(MilestoneStatus) = required(
+        "Status", "Choose from the list.", MilestoneStatus.IN_PROGRESS.label
+    )
     rag: Choice(Rag) = required("RAG", "Red, Amber or Green.", Rag.AMBER.label)
     commentary: OptLongText = col("Commentary", "Anything the programme should know.", None)
 
 
 class Risk(SheetModel):
-    risk: ShortText = required("Risk", "What might go wrong.",
-                               "Practice staff time for training")
+    risk: ShortText = required("Risk", "What might go wrong.", "Practice staff time for training")
     likelihood: Choice(Level) = required("Likelihood", "Low, Medium or High.", Level.MEDIUM.label)
     impact: Choice(Level) = required("Impact", "Low, Medium or High.", Level.HIGH.label)
     rag: Choice(Rag) = required("RAG", "Red, Amber or Green.", Rag.AMBER.label)
-    mitigation: OptLongText = col("Mitigation", "What you are doing about it.",
-                                  "Training in protected learning time")
+    mitigation: OptLongText = col(
+        "Mitigation", "What you are doing about it.", "Training in protected learning time"
+    )
     status: Choice(RiskStatus) = required("Status", "Open or Closed.", RiskStatus.OPEN.label)
 
 
@@ -558,24 +610,45 @@ class SheetSpec:
 
 
 SHEETS: tuple[SheetSpec, ...] = (
-    SheetSpec("Details", Details, "form", "submission",
-              "Who is returning what. One per workbook."),
-    SheetSpec("Training", Training, "table", "training",
-              "Digital Health Champions trained, by month, practice, role and course.",
-              key=("month", "practice_code", "organisation", "staff_role", "course")),
-    SheetSpec("Activity", Activity, "table", "activity",
-              "Social-media and outreach outputs by month and channel.",
-              key=("month", "channel", "practice_code", "organisation", "post_title")),
-    SheetSpec("Screening", Screening, "table", "screening",
-              "Screening figures for your areas or practices.",
-              key=("area_type", "area_code", "programme", "measure", "period_start",
-                   "period_end")),
-    SheetSpec("Status", Status, "form", "pathfinder_status",
-              "Your overall stage and RAG this quarter."),
-    SheetSpec("Milestones", Milestone, "table", "milestone",
-              "Milestones with due date, status and RAG.", key=("milestone",)),
-    SheetSpec("Risks", Risk, "table", "risk", "Risks with likelihood, impact and RAG.",
-              key=("risk",)),
+    SheetSpec("Details", Details, "form", "submission", "Who is returning what. One per workbook."),
+    SheetSpec(
+        "Training",
+        Training,
+        "table",
+        "training",
+        "Digital Health Champions trained, by month, practice, role and course.",
+        key=("month", "practice_code", "organisation", "staff_role", "course"),
+    ),
+    SheetSpec(
+        "Activity",
+        Activity,
+        "table",
+        "activity",
+        "Social-media and outreach outputs by month and channel.",
+        key=("month", "channel", "practice_code", "organisation", "post_title"),
+    ),
+    SheetSpec(
+        "Screening",
+        Screening,
+        "table",
+        "screening",
+        "Screening figures for your areas or practices.",
+        key=("area_type", "area_code", "programme", "measure", "period_start", "period_end"),
+    ),
+    SheetSpec(
+        "Status", Status, "form", "pathfinder_status", "Your overall stage and RAG this quarter."
+    ),
+    SheetSpec(
+        "Milestones",
+        Milestone,
+        "table",
+        "milestone",
+        "Milestones with due date, status and RAG.",
+        key=("milestone",),
+    ),
+    SheetSpec(
+        "Risks", Risk, "table", "risk", "Risks with likelihood, impact and RAG.", key=("risk",)
+    ),
 )
 
 SHEETS_BY_NAME = {spec.name: spec for spec in SHEETS}

@@ -28,8 +28,15 @@ SERVICES_FILE = "screening_services.csv"
 
 # epraccur has no header row; these are the ODS layout's columns we keep (1-based position).
 GP_COLUMNS = {
-    1: "ods_code", 2: "practice_name", 3: "nhs_region_code", 4: "icb_code", 10: "postcode",
-    11: "open_date", 12: "close_date", 13: "status_code", 15: "sub_icb_code",
+    1: "ods_code",
+    2: "practice_name",
+    3: "nhs_region_code",
+    4: "icb_code",
+    10: "postcode",
+    11: "open_date",
+    12: "close_date",
+    13: "status_code",
+    15: "sub_icb_code",
 }
 # Change types that replace an LA code with another LA code (the others are combined-authority
 # membership or abolition and do not re-code an area).
@@ -37,13 +44,15 @@ RECODING_TYPES = ("merger", "new_code")
 
 
 def _csv(name: str, directory: Path | None = None) -> pd.DataFrame:
-    return pd.read_csv((directory or REFERENCE_DIR) / name, dtype=str, encoding="utf-8-sig",
-                       keep_default_na=False)
+    return pd.read_csv(
+        (directory or REFERENCE_DIR) / name, dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
 
 
 def read_gp_practices(directory: Path | None = None) -> pd.DataFrame:
-    raw = pd.read_csv((directory or REFERENCE_DIR) / GP_FILE, header=None, dtype=str,
-                      keep_default_na=False)
+    raw = pd.read_csv(
+        (directory or REFERENCE_DIR) / GP_FILE, header=None, dtype=str, keep_default_na=False
+    )
     frame = raw[[i - 1 for i in GP_COLUMNS]].set_axis(list(GP_COLUMNS.values()), axis=1)
     for column in ("open_date", "close_date"):
         frame[column] = pd.to_datetime(frame[column].where(frame[column] != ""), format="%Y%m%d")
@@ -53,9 +62,16 @@ def read_gp_practices(directory: Path | None = None) -> pd.DataFrame:
 
 
 def read_area_changes(directory: Path | None = None) -> pd.DataFrame:
-    changes = _csv(CHANGES_FILE, directory).rename(columns={
-        "oldcd": "old_code", "oldnm": "old_name", "newcd": "new_code", "newnm": "new_name",
-        "type": "change_type", "start": "start_year"})
+    changes = _csv(CHANGES_FILE, directory).rename(
+        columns={
+            "oldcd": "old_code",
+            "oldnm": "old_name",
+            "newcd": "new_code",
+            "newnm": "new_name",
+            "type": "change_type",
+            "start": "start_year",
+        }
+    )
     changes["start_year"] = changes["start_year"].astype(int)
     changes["new_code"] = changes["new_code"].replace("", None)
     changes["new_name"] = changes["new_name"].replace("", None)
@@ -112,11 +128,13 @@ def read_areas(directory: Path | None = None) -> pd.DataFrame:
     frame = pd.DataFrame(rows.values())
     terminated = set(changes.loc[changes["change_type"] == "termination", "old_code"])
     frame["current_code"] = [
-        None if code in terminated else current_code(code) for code in frame["area_code"]]
+        None if code in terminated else current_code(code) for code in frame["area_code"]
+    ]
     frame["is_current"] = frame["area_code"] == frame["current_code"]
     frame["region_code"] = [
-        region_of.get(code, region_of.get(current or "", None))
-        for code, current in zip(frame["area_code"], frame["current_code"], strict=True)]
+        region_of.get(code, region_of.get(current or ""))
+        for code, current in zip(frame["area_code"], frame["current_code"], strict=True)
+    ]
     frame.loc[frame["area_kind"] == "region", "region_code"] = frame["area_code"]
     return frame.sort_values("area_code").reset_index(drop=True)
 

@@ -152,7 +152,7 @@ def _write_form_sheet(wb: Workbook, spec: SheetSpec, ranges: dict, values: dict[
         ws.cell(row=r, column=2, value=values.get(f))
         example = field_example(spec.model, f)
         help_text = field_help(spec.model, f)
-        if example is not None and f != "template_version":
+        if example is not None and f != "template_version" and "e.g." not in help_text:
             help_text += f" Example: {example}."
         if not field_required(spec.model, f):
             help_text += " (optional)"
@@ -218,8 +218,11 @@ def build_template(
     wb = Workbook()
     _write_guide(wb)
     ranges = _enum_ranges(wb)
-    details = {"pathfinder_code": pathfinder_code, "reporting_period": reporting_period,
-               "template_version": TEMPLATE_VERSION}
+    details = {
+        "pathfinder_code": pathfinder_code,
+        "reporting_period": reporting_period,
+        "template_version": TEMPLATE_VERSION,
+    }
     for spec in SHEETS:
         if spec.kind == "form":
             _write_form_sheet(wb, spec, ranges, details if spec.name == "Details" else {})

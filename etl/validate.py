@@ -66,14 +66,17 @@ class _Checker:
         self.ref = reference
         self.result = ValidatedReturn()
 
-    def error(self, sheet: str | None, row: int | None, column: str | None, value: Any,
-              message: str) -> None:
+    def error(
+        self, sheet: str | None, row: int | None, column: str | None, value: Any, message: str
+    ) -> None:
         self.result.errors.append(Issue(sheet, row, column, display_value(value), message))
 
-    def warn(self, sheet: str | None, row: int | None, column: str | None, value: Any,
-             message: str) -> None:
+    def warn(
+        self, sheet: str | None, row: int | None, column: str | None, value: Any, message: str
+    ) -> None:
         self.result.warnings.append(
-            Issue(sheet, row, column, display_value(value), message, "warning"))
+            Issue(sheet, row, column, display_value(value), message, "warning")
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,8 +123,13 @@ def _read_form(
             values[f] = row[1] if len(row) > 1 else None
     missing = [f for f in spec.fields if f not in rows]
     for f in missing:
-        check.error(spec.name, None, spec.header(f), None,
-                    f"The row '{spec.header(f)}' is missing from this sheet. {TEMPLATE_HINT}")
+        check.error(
+            spec.name,
+            None,
+            spec.header(f),
+            None,
+            f"The row '{spec.header(f)}' is missing from this sheet. {TEMPLATE_HINT}",
+        )
     if missing:
         return None
     return _Row(number=min(rows.values()), values=values), rows
@@ -139,9 +147,14 @@ def _find_header_row(spec: SheetSpec, cells: list[list[Any]]) -> int | None:
 def _read_table(check: _Checker, spec: SheetSpec, cells: list[list[Any]]) -> list[_Row] | None:
     header_index = _find_header_row(spec, cells)
     if header_index is None:
-        check.error(spec.name, 1, None, None,
-                    "The column headers are missing or changed. Row 1 must hold the template's "
-                    f"headers ({', '.join(spec.header(f) for f in spec.fields)}). {TEMPLATE_HINT}")
+        check.error(
+            spec.name,
+            1,
+            None,
+            None,
+            "The column headers are missing or changed. Row 1 must hold the template's "
+            f"headers ({', '.join(spec.header(f) for f in spec.fields)}). {TEMPLATE_HINT}",
+        )
         return None
     lookup = _header_lookup(spec)
     positions: dict[str, int] = {}
@@ -150,18 +163,33 @@ def _read_table(check: _Checker, spec: SheetSpec, cells: list[list[Any]]) -> lis
             continue
         f = lookup.get(_key(str(cell)))
         if f is None:
-            check.warn(spec.name, header_index + 1, str(cell).strip(), None,
-                       "This column is not part of the template and was ignored.")
+            check.warn(
+                spec.name,
+                header_index + 1,
+                str(cell).strip(),
+                None,
+                "This column is not part of the template and was ignored.",
+            )
         elif f in positions:
-            check.error(spec.name, header_index + 1, spec.header(f), None,
-                        "This column appears twice. Delete one of them.")
+            check.error(
+                spec.name,
+                header_index + 1,
+                spec.header(f),
+                None,
+                "This column appears twice. Delete one of them.",
+            )
         else:
             positions[f] = c
     missing = [f for f in spec.fields if f not in positions]
     for f in missing:
-        check.error(spec.name, header_index + 1, spec.header(f), None,
-                    f"The column '{spec.header(f)}' is missing. Put it back (copy the header "
-                    f"from the current template).")
+        check.error(
+            spec.name,
+            header_index + 1,
+            spec.header(f),
+            None,
+            f"The column '{spec.header(f)}' is missing. Put it back (copy the header "
+            f"from the current template).",
+        )
     if missing:
         return None
 
@@ -180,8 +208,13 @@ def _read_table(check: _Checker, spec: SheetSpec, cells: list[list[Any]]) -> lis
         rows.append(_Row(number=i + 1, values=dict(zip(spec.fields, picked, strict=True))))
     if rows and any(isinstance(v, str) and TOTAL_RE.match(v) for v in rows[-1].values.values()):
         total = rows.pop()
-        check.warn(spec.name, total.number, None, None,
-                   "This looks like a totals row and was ignored; totals are worked out for you.")
+        check.warn(
+            spec.name,
+            total.number,
+            None,
+            None,
+            "This looks like a totals row and was ignored; totals are worked out for you.",
+        )
     return rows
 
 
@@ -190,8 +223,9 @@ def _read_table(check: _Checker, spec: SheetSpec, cells: list[list[Any]]) -> lis
 # ---------------------------------------------------------------------------------------------
 
 
-def _validate_row(check: _Checker, spec: SheetSpec, row: _Row,
-                  row_of: dict[str, int] | None = None) -> SheetModel | None:
+def _validate_row(
+    check: _Checker, spec: SheetSpec, row: _Row, row_of: dict[str, int] | None = None
+) -> SheetModel | None:
     """Validate one row; report each failing cell. ``row_of`` gives form sheets' rows per field."""
     by_alias = {spec.header(f): f for f in spec.fields}
     data = {spec.header(f): (None if _is_blank(v) else v) for f, v in row.values.items()}
@@ -222,18 +256,29 @@ def _validate_row(check: _Checker, spec: SheetSpec, row: _Row,
 
 def _check_practice(check: _Checker, spec: SheetSpec, row: _Row, code: str | None) -> None:
     if code is not None and code not in check.ref.practices:
-        check.error(spec.name, row.number, spec.header("practice_code"), code,
-                    f"{code} is not a GP practice in the NHS ODS practice list. Check the code "
-                    "(letter then 5 characters, e.g. P81103).")
+        check.error(
+            spec.name,
+            row.number,
+            spec.header("practice_code"),
+            code,
+            f"{code} is not a GP practice in the NHS ODS practice list. Check the code "
+            "(letter then 5 characters, e.g. P81103).",
+        )
 
 
-def _check_month(check: _Checker, spec: SheetSpec, row: _Row, month: dt.date,
-                 period: ReportingPeriod) -> None:
+def _check_month(
+    check: _Checker, spec: SheetSpec, row: _Row, month: dt.date, period: ReportingPeriod
+) -> None:
     if not period.start <= month <= period.end:
-        check.error(spec.name, row.number, spec.header("month"), row.values["month"],
-                    f"{month:%B %Y} is outside the reporting period {period.label} "
-                    f"({period.start:%B %Y} to {period.end:%B %Y}). Put it in the return for "
-                    f"{ReportingPeriod.containing(month).label}, or correct the month.")
+        check.error(
+            spec.name,
+            row.number,
+            spec.header("month"),
+            row.values["month"],
+            f"{month:%B %Y} is outside the reporting period {period.label} "
+            f"({period.start:%B %Y} to {period.end:%B %Y}). Put it in the return for "
+            f"{ReportingPeriod.containing(month).label}, or correct the month.",
+        )
 
 
 def _check_area(check: _Checker, spec: SheetSpec, row: _Row) -> str | None:
@@ -242,39 +287,69 @@ def _check_area(check: _Checker, spec: SheetSpec, row: _Row) -> str | None:
     code, header = model.area_code, spec.header("area_code")
     if model.area_type is AreaType.GP_PRACTICE:
         if code not in check.ref.practices:
-            check.error(spec.name, row.number, header, code,
-                        f"{code} is not a GP practice in the NHS ODS practice list. Check the "
-                        "code, or change the Area type if it is not a practice.")
+            check.error(
+                spec.name,
+                row.number,
+                header,
+                code,
+                f"{code} is not a GP practice in the NHS ODS practice list. Check the "
+                "code, or change the Area type if it is not a practice.",
+            )
             return None
         return code
     if model.area_type is AreaType.SCREENING_SERVICE:
         programme = check.ref.services.get(code)
         if programme is None:
-            check.error(spec.name, row.number, header, code,
-                        f"{code} is not a screening service code. Use a code from the Guide "
-                        "sheet's list of screening services.")
+            check.error(
+                spec.name,
+                row.number,
+                header,
+                code,
+                f"{code} is not a screening service code. Use a code from the Guide "
+                "sheet's list of screening services.",
+            )
             return None
         if programme != model.programme.value:
-            check.error(spec.name, row.number, spec.header("programme"), model.programme.label,
-                        f"Service {code} runs {programme} screening, not "
-                        f"{model.programme.label.lower()}. Check the service or the programme.")
+            check.error(
+                spec.name,
+                row.number,
+                spec.header("programme"),
+                model.programme.label,
+                f"Service {code} runs {programme} screening, not "
+                f"{model.programme.label.lower()}. Check the service or the programme.",
+            )
             return None
         return code
     if code not in check.ref.areas:
-        check.error(spec.name, row.number, header, code,
-                    f"{code} is not an English local authority code. Use the ONS code, e.g. "
-                    "E06000021 for Stoke-on-Trent.")
+        check.error(
+            spec.name,
+            row.number,
+            header,
+            code,
+            f"{code} is not an English local authority code. Use the ONS code, e.g. "
+            "E06000021 for Stoke-on-Trent.",
+        )
         return None
     current = check.ref.areas[code]
     if current is None:
-        check.error(spec.name, row.number, header, code,
-                    f"{code} ({check.ref.area_names.get(code)}) was abolished and has no single "
-                    "successor. Report figures for the current local authorities instead.")
+        check.error(
+            spec.name,
+            row.number,
+            header,
+            code,
+            f"{code} ({check.ref.area_names.get(code)}) was abolished and has no single "
+            "successor. Report figures for the current local authorities instead.",
+        )
         return None
     if current != code:
-        check.warn(spec.name, row.number, header, code,
-                   f"{code} ({check.ref.area_names.get(code)}) is an old code; the figures are "
-                   f"recorded against {current} ({check.ref.area_names.get(current)}).")
+        check.warn(
+            spec.name,
+            row.number,
+            header,
+            code,
+            f"{code} ({check.ref.area_names.get(code)}) is an old code; the figures are "
+            f"recorded against {current} ({check.ref.area_names.get(current)}).",
+        )
     return current
 
 
@@ -286,15 +361,21 @@ def _check_duplicates(check: _Checker, spec: SheetSpec, rows: list[_Row]) -> Non
         key = tuple(getattr(row.model, f) for f in spec.key)
         if key in seen:
             names = ", ".join(spec.header(f) for f in spec.key)
-            check.error(spec.name, row.number, None, None,
-                        f"This row repeats row {seen[key]} (same {names}). Add the two together "
-                        "in one row, or delete the repeat.")
+            check.error(
+                spec.name,
+                row.number,
+                None,
+                None,
+                f"This row repeats row {seen[key]} (same {names}). Add the two together "
+                "in one row, or delete the repeat.",
+            )
         else:
             seen[key] = row.number
 
 
-def _cross_check(check: _Checker, spec: SheetSpec, rows: list[_Row],
-                 period: ReportingPeriod | None) -> dict[int, str]:
+def _cross_check(
+    check: _Checker, spec: SheetSpec, rows: list[_Row], period: ReportingPeriod | None
+) -> dict[int, str]:
     """Reference and period checks for valid rows; returns current area codes by row number."""
     current_codes: dict[int, str] = {}
     for row in rows:
@@ -308,11 +389,15 @@ def _cross_check(check: _Checker, spec: SheetSpec, rows: list[_Row],
             if current is not None:
                 current_codes[row.number] = current
             if period is not None and model.period_end > period.end:
-                check.error(spec.name, row.number, spec.header("period_end"),
-                            row.values["period_end"],
-                            f"This figure runs to {model.period_end:%d/%m/%Y}, after the "
-                            f"reporting period ends ({period.end:%d/%m/%Y}). Report it in a later "
-                            "return, or correct the date.")
+                check.error(
+                    spec.name,
+                    row.number,
+                    spec.header("period_end"),
+                    row.values["period_end"],
+                    f"This figure runs to {model.period_end:%d/%m/%Y}, after the "
+                    f"reporting period ends ({period.end:%d/%m/%Y}). Report it in a later "
+                    "return, or correct the date.",
+                )
     _check_duplicates(check, spec, rows)
     return current_codes
 
@@ -322,8 +407,9 @@ def _cross_check(check: _Checker, spec: SheetSpec, rows: list[_Row],
 # ---------------------------------------------------------------------------------------------
 
 
-def _frame(spec: SheetSpec, rows: list[_Row], extra: dict[str, list[Any]] | None = None
-           ) -> pd.DataFrame:
+def _frame(
+    spec: SheetSpec, rows: list[_Row], extra: dict[str, list[Any]] | None = None
+) -> pd.DataFrame:
     columns: dict[str, list[Any]] = {"source_row": [r.number for r in rows]}
     for f in spec.fields:
         values = [getattr(r.model, f) for r in rows]
@@ -347,13 +433,19 @@ def _check_version(check: _Checker, details_row: _Row, row_of: dict[str, int]) -
         return True
     where = ("Details", row_of.get("template_version"), "Template version", raw)
     if version is None:
-        check.error(*where, f"The template version is missing, so this is not the current "
-                    f"template ({TEMPLATE_VERSION}). {TEMPLATE_HINT} Copy your figures into it.")
+        check.error(
+            *where,
+            f"The template version is missing, so this is not the current "
+            f"template ({TEMPLATE_VERSION}). {TEMPLATE_HINT} Copy your figures into it.",
+        )
     else:
         older = _version_tuple(version) < _version_tuple(TEMPLATE_VERSION)
-        check.error(*where, f"This return uses {'an older' if older else 'an unknown'} template "
-                    f"(version {version}); the current version is {TEMPLATE_VERSION}. "
-                    f"{TEMPLATE_HINT} Copy your figures into it and submit again.")
+        check.error(
+            *where,
+            f"This return uses {'an older' if older else 'an unknown'} template "
+            f"(version {version}); the current version is {TEMPLATE_VERSION}. "
+            f"{TEMPLATE_HINT} Copy your figures into it and submit again.",
+        )
     return False
 
 
@@ -369,16 +461,21 @@ def validate_workbook(workbook: RawWorkbook, reference: ValidationReference) -> 
     for spec in SHEETS:
         actual = by_key.get(_key(spec.name))
         if actual is None:
-            check.error(spec.name, None, None, None,
-                        f"The sheet '{spec.name}' is missing. {TEMPLATE_HINT} Copy your figures "
-                        "into it.")
+            check.error(
+                spec.name,
+                None,
+                None,
+                None,
+                f"The sheet '{spec.name}' is missing. {TEMPLATE_HINT} Copy your figures into it.",
+            )
         else:
             present[spec.name] = actual
     known = {_key(s.name) for s in SHEETS} | {_key(GUIDE_SHEET), _key(LISTS_SHEET)}
     for name in workbook.sheets:
         if _key(name) not in known:
-            check.warn(name, None, None, None, "This sheet is not part of the template and was "
-                       "ignored.")
+            check.warn(
+                name, None, None, None, "This sheet is not part of the template and was ignored."
+            )
 
     # Details first: its template version decides whether the rest can be read at all.
     period = None
@@ -395,10 +492,14 @@ def validate_workbook(workbook: RawWorkbook, reference: ValidationReference) -> 
                 period = ReportingPeriod.parse(details.reporting_period)
                 result.period = period
                 if details.pathfinder_code not in reference.pathfinders:
-                    check.error("Details", row_of["pathfinder_code"], spec.header("pathfinder_code"),
-                                details.pathfinder_code,
-                                f"{details.pathfinder_code} is not a pathfinder in the programme "
-                                "register. Check the code with the programme team.")
+                    check.error(
+                        "Details",
+                        row_of["pathfinder_code"],
+                        spec.header("pathfinder_code"),
+                        details.pathfinder_code,
+                        f"{details.pathfinder_code} is not a pathfinder in the programme "
+                        "register. Check the code with the programme team.",
+                    )
 
     for spec in SHEETS[1:]:
         if spec.name not in present:

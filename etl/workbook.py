@@ -87,17 +87,20 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
     if size > MAX_RETURN_BYTES:
         return _file_issue(
             f"The file is {size / 1e6:.1f} MB; returns are limited to "
-            f"{MAX_RETURN_BYTES / 1e6:.0f} MB. Remove pictures or extra sheets and try again.")
+            f"{MAX_RETURN_BYTES / 1e6:.0f} MB. Remove pictures or extra sheets and try again."
+        )
     with path.open("rb") as handle:
         magic = handle.read(4)
     if magic == OLE_MAGIC:
         return _file_issue(
             "The file is password-protected or an old-style .xls workbook. Remove the password, "
-            "or save it as an Excel Workbook (.xlsx), and try again.")
+            "or save it as an Excel Workbook (.xlsx), and try again."
+        )
     if magic != ZIP_MAGIC:
         return _file_issue(
             "The file is not an Excel workbook (.xlsx). Download the current template, fill it in "
-            "and save it as an Excel Workbook (.xlsx).")
+            "and save it as an Excel Workbook (.xlsx)."
+        )
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
         sheets: dict[str, list[list[Any]]] = {}
@@ -106,7 +109,8 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
             if sheet.total_height > MAX_ROWS_PER_SHEET:
                 return _file_issue(
                     f"Sheet {name} has {sheet.total_height:,} rows; a return may have at most "
-                    f"{MAX_ROWS_PER_SHEET:,}. Delete the empty or unused rows and try again.")
+                    f"{MAX_ROWS_PER_SHEET:,}. Delete the empty or unused rows and try again."
+                )
             if sheet.total_width > MAX_COLUMNS:
                 # Keep reading: the columns the template needs come first; the rest is ignored.
                 pass
@@ -115,5 +119,6 @@ def read_workbook(path: str | Path) -> tuple[RawWorkbook | None, list[Issue]]:
     except Exception as error:  # calamine raises several types for damaged files
         return _file_issue(
             "The workbook could not be read; it may be damaged or not a real .xlsx file "
-            f"({type(error).__name__}). Open it in Excel, save it as .xlsx and try again.")
+            f"({type(error).__name__}). Open it in Excel, save it as .xlsx and try again."
+        )
     return RawWorkbook(sheets), []

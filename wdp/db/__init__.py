@@ -1,1 +1,4 @@
-"""The database layer: connection, schema and migrations, writes, queries. The only place SQL lives."""
+"""The database layer: connection, schema and migrations, writes, queries.
+
+The only place SQL lives.
+"""

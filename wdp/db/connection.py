@@ -1,11 +1,11 @@
 """Opening the DuckDB file safely alongside other processes.
 
 DuckDB lets one process hold a file read-write, and while it does no other process can open it at
-all, not even read-only (measured: RECIPES.md). So nothing here holds a connection for long: the CLI
-opens read-write for the length of one load, the app opens read-only for the length of one query
-batch, and both retry for ``LOCK_TIMEOUT_S`` when the other side holds the lock. Within one process a
-lock serialises opening, because DuckDB refuses read-only and read-write connections to one file
-side by side in a process.
+all, not even read-only (measured: RECIPES.md). So nothing here holds a connection for long: the
+CLI opens read-write for the length of one load, the app opens read-only for the length of one
+query batch, and both retry for ``LOCK_TIMEOUT_S`` when the other side holds the lock. Within one
+process a lock serialises opening, because DuckDB refuses read-only and read-write connections to
+one file side by side in a process.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def connect(
     if read_only and not path.exists():
         raise DatabaseMissing(
             f"There is no database at {path}. Build the sample one with `python -m etl seed` "
-            "(or `make run`), or set WDP_DB to the right file.")
+            "(or `make run`), or set WDP_DB to the right file."
+        )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout
@@ -63,7 +64,8 @@ def connect(
                 if _is_lock_error(error):
                     raise DatabaseBusy(
                         f"The database {path} is busy: another program has been writing to it for "
-                        f"over {timeout:.0f} seconds. Try again in a minute.") from error
+                        f"over {timeout:.0f} seconds. Try again in a minute."
+                    ) from error
                 raise DatabaseError(f"The database {path} could not be opened: {error}") from error
             log.debug("database locked, retrying in %.2fs", delay)
             time.sleep(delay)

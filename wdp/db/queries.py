@@ -25,14 +25,17 @@ class ValidationReference:
 
 
 def validation_reference(con: duckdb.DuckDBPyConnection) -> ValidationReference:
-    pathfinders = dict(con.execute(
-        "SELECT pathfinder_code, pathfinder_name FROM ref_pathfinder").fetchall())
+    pathfinders = dict(
+        con.execute("SELECT pathfinder_code, pathfinder_name FROM ref_pathfinder").fetchall()
+    )
     practices = dict(con.execute("SELECT ods_code, practice_name FROM ref_gp_practice").fetchall())
     area_rows = con.execute(
         "SELECT area_code, current_code, area_name FROM ref_area "
-        "WHERE area_kind IN ('local_authority', 'county')").fetchall()
-    services = dict(con.execute(
-        "SELECT service_code, programme FROM ref_screening_service").fetchall())
+        "WHERE area_kind IN ('local_authority', 'county')"
+    ).fetchall()
+    services = dict(
+        con.execute("SELECT service_code, programme FROM ref_screening_service").fetchall()
+    )
     return ValidationReference(
         pathfinders=pathfinders,
         practices=practices,
@@ -46,31 +49,41 @@ def accepted_submission_with_hash(con: duckdb.DuckDBPyConnection, sha256: str) -
     """The accepted submission whose file had exactly this content, if any."""
     row = con.execute(
         "SELECT min(submission_id) FROM submission WHERE status = 'accepted' "
-        "AND content_sha256 = ?", [sha256]).fetchone()
+        "AND content_sha256 = ?",
+        [sha256],
+    ).fetchone()
     return row[0] if row else None
 
 
 def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """What the database holds: the figures ``python -m etl summary`` prints."""
     one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
-    status_counts = dict(con.execute(
-        "SELECT status, count(*) FROM submission GROUP BY status").fetchall())
+    status_counts = dict(
+        con.execute("SELECT status, count(*) FROM submission GROUP BY status").fetchall()
+    )
     return {
         "pathfinders": one("SELECT count(*) FROM ref_pathfinder"),
-        "pathfinders_reporting": one("SELECT count(DISTINCT pathfinder_code) FROM current_submission"),
+        "pathfinders_reporting": one(
+            "SELECT count(DISTINCT pathfinder_code) FROM current_submission"
+        ),
         "returns_accepted": status_counts.get("accepted", 0),
         "returns_rejected": status_counts.get("rejected", 0),
         "returns_unchanged": status_counts.get("unchanged", 0),
         "returns_current": one("SELECT count(*) FROM current_submission"),
-        "staff_trained": int(one(
-            "SELECT coalesce(sum(champions_trained), 0) FROM current_training")),
+        "staff_trained": int(
+            one("SELECT coalesce(sum(champions_trained), 0) FROM current_training")
+        ),
         "training_rows": one("SELECT count(*) FROM current_training"),
         "activity_rows": one("SELECT count(*) FROM current_activity"),
         "uptake_rows": one("SELECT count(*) FROM latest_screening WHERE measure = 'uptake'"),
         "screening_rows": one("SELECT count(*) FROM latest_screening"),
         "benchmark_rows": one("SELECT count(*) FROM benchmark_screening"),
-        "reporting_periods": [r[0] for r in con.execute(
-            "SELECT DISTINCT reporting_period FROM current_submission ORDER BY 1").fetchall()],
+        "reporting_periods": [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT reporting_period FROM current_submission ORDER BY 1"
+            ).fetchall()
+        ],
         "latest_load": _iso(one("SELECT max(loaded_at) FROM submission")),
         "reference": {
             "gp_practices": one("SELECT count(*) FROM ref_gp_practice"),
@@ -78,8 +91,7 @@ def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "area_changes": one("SELECT count(*) FROM ref_area_change"),
             "screening_services": one("SELECT count(*) FROM ref_screening_service"),
         },
-        "synthetic_pathfinders": one(
-            "SELECT count(*) FROM ref_pathfinder WHERE is_synthetic"),
+        "synthetic_pathfinders": one("SELECT count(*) FROM ref_pathfinder WHERE is_synthetic"),
     }
 
 
@@ -104,12 +116,15 @@ def submission_history(
         WHERE ? IS NULL OR s.pathfinder_code = ?
         ORDER BY s.submission_id DESC
         LIMIT ?
-        """, [pathfinder_code, pathfinder_code, limit]).df()
+        """,
+        [pathfinder_code, pathfinder_code, limit],
+    ).df()
 
 
 def submission_errors(con: duckdb.DuckDBPyConnection, submission_id: int) -> list[dict]:
-    row = con.execute("SELECT errors FROM submission WHERE submission_id = ?",
-                      [submission_id]).fetchone()
+    row = con.execute(
+        "SELECT errors FROM submission WHERE submission_id = ?", [submission_id]
+    ).fetchone()
     return json.loads(row[0]) if row and row[0] else []
 
 
@@ -132,7 +147,8 @@ def pathfinder_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         LEFT JOIN pathfinder_status st ON st.submission_id = l.submission_id
         LEFT JOIN trained t USING (pathfinder_code)
         ORDER BY p.pathfinder_name
-        """).df()
+        """
+    ).df()
 
 
 def champions_by_period(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -144,11 +160,16 @@ def champions_by_period(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM current_training
         GROUP BY reporting_period, reporting_start
         ORDER BY reporting_start
-        """).df()
+        """
+    ).df()
 
 
 def screening_change_between_cycles(
-    con: duckdb.DuckDBPyConnection, *, area_code: str, programme: str, measure: str,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    area_code: str,
+    programme: str,
+    measure: str,
     cycle_years: int = 3,
 ) -> pd.DataFrame:
     """Each year's attendances (numerator) against the same area's year one cycle earlier.
@@ -169,7 +190,9 @@ def screening_change_between_cycles(
         FROM yearly cur
         JOIN yearly prev ON prev.period_start = cur.period_start - to_years(?)
         ORDER BY cur.period_start
-        """, [area_code, programme, measure, cycle_years]).df()
+        """,
+        [area_code, programme, measure, cycle_years],
+    ).df()
 
 
 def national_rank(
@@ -186,7 +209,9 @@ def national_rank(
         FROM benchmark_screening
         WHERE area_type = ? AND programme = ? AND measure = ?
         ORDER BY period_start, rank
-        """, [area_type, programme, measure]).df()
+        """,
+        [area_type, programme, measure],
+    ).df()
 
 
 def same_period_year_earlier(
@@ -206,7 +231,9 @@ def same_period_year_earlier(
          AND prev.period_end = cur.period_end - INTERVAL 1 YEAR
         WHERE cur.current_area_code = ? AND cur.programme = ? AND cur.measure = ?
         ORDER BY cur.period_start
-        """, [area_code, programme, measure]).df()
+        """,
+        [area_code, programme, measure],
+    ).df()
 
 
 def top_posts(con: duckdb.DuckDBPyConnection, *, limit: int = 10) -> pd.DataFrame:
@@ -219,4 +246,6 @@ def top_posts(con: duckdb.DuckDBPyConnection, *, limit: int = 10) -> pd.DataFram
         WHERE a.post_title IS NOT NULL
         ORDER BY a.reach DESC NULLS LAST
         LIMIT ?
-        """, [limit]).df()
+        """,
+        [limit],
+    ).df()

@@ -234,15 +234,35 @@ QUALIFY row_number() OVER (
 RETURN_TABLES = ("training", "activity", "screening", "pathfinder_status", "milestone", "risk")
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
-    (1, "reference data, submissions and return tables", [
-        REF_PATHFINDER, REF_GP_PRACTICE, REF_AREA, REF_AREA_CHANGE, REF_SCREENING_SERVICE,
-        SUBMISSION_SEQUENCE, SUBMISSION, TRAINING, ACTIVITY, SCREENING, PATHFINDER_STATUS,
-        MILESTONE, RISK,
-    ]),
-    (2, "national benchmark figures and current-return views", [
-        BENCHMARK_SCREENING, CURRENT_SUBMISSION_VIEW,
-        *(_current_view(t) for t in RETURN_TABLES), LATEST_SCREENING_VIEW,
-    ]),
+    (
+        1,
+        "reference data, submissions and return tables",
+        [
+            REF_PATHFINDER,
+            REF_GP_PRACTICE,
+            REF_AREA,
+            REF_AREA_CHANGE,
+            REF_SCREENING_SERVICE,
+            SUBMISSION_SEQUENCE,
+            SUBMISSION,
+            TRAINING,
+            ACTIVITY,
+            SCREENING,
+            PATHFINDER_STATUS,
+            MILESTONE,
+            RISK,
+        ],
+    ),
+    (
+        2,
+        "national benchmark figures and current-return views",
+        [
+            BENCHMARK_SCREENING,
+            CURRENT_SUBMISSION_VIEW,
+            *(_current_view(t) for t in RETURN_TABLES),
+            LATEST_SCREENING_VIEW,
+        ],
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
@@ -258,7 +278,10 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def migrate(con: duckdb.DuckDBPyConnection, *, target: int = LATEST_VERSION) -> int:
-    """Apply missing migrations up to ``target``, each in its own transaction. Returns the version."""
+    """Apply missing migrations up to ``target``, each in its own transaction.
+
+    Returns the version the database is at afterwards.
+    """
     con.execute(SCHEMA_VERSION_TABLE)
     version = current_version(con)
     if version > LATEST_VERSION:
@@ -266,7 +289,8 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = LATEST_VERSION) -> 
 
         raise DatabaseError(
             f"This database has schema version {version}, newer than this program knows "
-            f"({LATEST_VERSION}). Update the program before using this database.")
+            f"({LATEST_VERSION}). Update the program before using this database."
+        )
     for number, description, statements in MIGRATIONS:
         if number <= version or number > target:
             continue
@@ -274,8 +298,10 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = LATEST_VERSION) -> 
         try:
             for statement in statements:
                 con.execute(statement)
-            con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)",
-                        [number, description])
+            con.execute(
+                "INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                [number, description],
+            )
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -287,5 +313,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = LATEST_VERSION) -> 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     rows = con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-        "ORDER BY ordinal_position", [table]).fetchall()
+        "ORDER BY ordinal_position",
+        [table],
+    ).fetchall()
     return [r[0] for r in rows]

@@ -15,8 +15,14 @@ import pandas as pd
 
 from wdp.db.schema import RETURN_TABLES, table_columns
 
-REFERENCE_TABLES = ("ref_pathfinder", "ref_gp_practice", "ref_area", "ref_area_change",
-                    "ref_screening_service", "benchmark_screening")
+REFERENCE_TABLES = (
+    "ref_pathfinder",
+    "ref_gp_practice",
+    "ref_area",
+    "ref_area_change",
+    "ref_screening_service",
+    "benchmark_screening",
+)
 
 
 class EmptyBatch(ValueError):
@@ -82,8 +88,10 @@ def write_submission(
         row["submission_id"] = submission_id
         columns = [c for c in table_columns(con, "submission") if c in row]
         placeholders = ", ".join("?" for _ in columns)
-        con.execute(f"INSERT INTO submission ({', '.join(columns)}) VALUES ({placeholders})",
-                    [row[c] for c in columns])
+        con.execute(
+            f"INSERT INTO submission ({', '.join(columns)}) VALUES ({placeholders})",
+            [row[c] for c in columns],
+        )
         for table in RETURN_TABLES:
             frame = frames.get(table)
             if frame is None or frame.empty:

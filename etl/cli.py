@@ -1,0 +1,196 @@
+"""``python -m etl``: the command line other people script against (documented in the README).
+
+    python -m etl template OUT.xlsx [--pathfinder CODE] [--period "2017-18 Q1"]
+    python -m etl load FILE... [--db PATH] [--json] [--loaded-by NAME]
+    python -m etl seed [--db PATH] [--json]
+    python -m etl summary [--db PATH] [--json]
+
+Exit codes: 0 success (every file accepted or unchanged); 1 a file was rejected or the sample did
+not seed as expected; 2 a problem with the command, the database or a reference file. Problems are
+explained in plain English on stderr; a traceback is shown only with WDP_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from etl.load import LoadReport, load_return
+from etl.models import ReportingPeriod
+from wdp.config import db_path
+from wdp.db.connection import DatabaseError, open_db
+
+EXIT_OK, EXIT_REJECTED, EXIT_PROBLEM = 0, 1, 2
+
+
+def _db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", help="DuckDB file (default: $WDP_DB, else data/wdp.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m etl", description="WDP programme returns: template, load, seed, summary."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    template = commands.add_parser("template", help="write the current return template (.xlsx)")
+    template.add_argument("out", help="where to write the template, e.g. return.xlsx")
+    template.add_argument("--pathfinder", help="pre-fill the pathfinder code")
+    template.add_argument("--period", help="pre-fill the reporting period, e.g. '2017-18 Q1'")
+
+    load = commands.add_parser("load", help="validate and load return workbooks")
+    load.add_argument("files", nargs="+", metavar="FILE", help="return workbooks (.xlsx)")
+    _db_argument(load)
+    load.add_argument("--json", action="store_true", help="print one JSON report per file")
+    load.add_argument("--loaded-by", help="who is loading (recorded in the audit trail)")
+
+    seed = commands.add_parser("seed", help="build the sample programme through the load path")
+    _db_argument(seed)
+    seed.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+    summary = commands.add_parser("summary", help="what the database holds")
+    _db_argument(summary)
+    summary.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _print_report(report: LoadReport) -> None:
+    name = Path(report.file).name
+    what = (
+        f" ({report.pathfinder_code} {report.reporting_period})" if report.pathfinder_code else ""
+    )
+    if report.status == "accepted":
+        rows = ", ".join(f"{sheet} {n}" for sheet, n in report.rows.items())
+        print(f"ACCEPTED   {name}{what}: {rows}")
+    elif report.status == "unchanged":
+        print(f"UNCHANGED  {name}{what}: identical to a return already loaded; nothing to do")
+    else:
+        count = len(report.errors)
+        print(f"REJECTED   {name}{what}: {count} problem{'s' * (count != 1)}; nothing was loaded")
+        for issue in report.errors:
+            print(f"  - {issue.describe()}")
+    for issue in report.warnings:
+        print(f"  warning: {issue.describe()}")
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from etl.template import write_template
+
+    period = None
+    if args.period:
+        parsed = ReportingPeriod.parse(args.period)
+        if parsed is None:
+            print(f"--period {args.period!r}: write the quarter as 2017-18 Q1.", file=sys.stderr)
+            return EXIT_PROBLEM
+        period = parsed.label
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        print(f"{out}: the template is an Excel workbook; name it .xlsx.", file=sys.stderr)
+        return EXIT_PROBLEM
+    if out.parent and not out.parent.exists():
+        print(f"{out}: the folder {out.parent} does not exist.", file=sys.stderr)
+        return EXIT_PROBLEM
+    write_template(out, pathfinder_code=args.pathfinder, reporting_period=period)
+    print(f"Wrote the return template to {out}")
+    return EXIT_OK
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    reports = []
+    with open_db(db_path(args.db)) as con:
+        for file in args.files:
+            report = load_return(con, file, loaded_by=args.loaded_by)
+            reports.append(report)
+            if args.json:
+                print(json.dumps(report.as_dict()), flush=True)
+            else:
+                _print_report(report)
+    rejected = sum(r.status == "rejected" for r in reports)
+    if not args.json and len(reports) > 1:
+        print(
+            f"{len(reports)} files: {len(reports) - rejected} loaded or unchanged, "
+            f"{rejected} rejected."
+        )
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from etl.seed import seed
+    from wdp.db.queries import database_summary
+
+    path = db_path(args.db)
+    with open_db(path) as con:
+        result = seed(con)
+        summary = database_summary(con)
+    if args.json:
+        print(json.dumps({**result.as_dict(), "summary": summary}, default=str))
+    else:
+        counts: dict[str, int] = {}
+        for report in result.reports:
+            counts[report.status] = counts.get(report.status, 0) + 1
+        print(
+            f"Seeded {path}: reference data "
+            + ", ".join(f"{t} {n:,}" for t, n in result.reference.items())
+        )
+        print(
+            "Sample returns (synthetic): "
+            + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        )
+        print(
+            f"{summary['pathfinders']} pathfinders, {summary['staff_trained']} champions trained."
+        )
+    for problem in result.unexpected:
+        print(f"The sample did not load as expected: {problem}", file=sys.stderr)
+    return EXIT_REJECTED if result.unexpected else EXIT_OK
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from wdp.db.queries import database_summary
+
+    path = db_path(args.db)
+    with open_db(path, read_only=True) as con:
+        summary = database_summary(con)
+    summary = {"database": str(path), **summary}
+    if args.json:
+        print(json.dumps(summary, default=str))
+    else:
+        for key, value in summary.items():
+            print(f"{key:24} {value}")
+    return EXIT_OK
+
+
+COMMANDS = {"template": cmd_template, "load": cmd_load, "seed": cmd_seed, "summary": cmd_summary}
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except DatabaseError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        print("Stopped. Any file being loaded was rolled back.", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("WDP_DEBUG"):
+            raise
+        from etl.seed import CsvError
+
+        if isinstance(error, CsvError):
+            print("A reference file could not be loaded; nothing was changed:", file=sys.stderr)
+            for issue in error.issues:
+                print(f"  - {issue.describe()}", file=sys.stderr)
+            return EXIT_PROBLEM
+        print(
+            f"Unexpected problem ({type(error).__name__}: {error}). Nothing was half-loaded: "
+            "each file is loaded in a single transaction. Run again with WDP_DEBUG=1 for "
+            "details and report it to the programme team.",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEM

@@ -1,0 +1,160 @@
+"""Build a database: reference data, the pathfinder register, benchmarks, and the sample returns.
+
+``python -m etl seed`` runs this. The sample programme's returns go through ``load_return``, the
+same path a pathfinder lead's upload takes: there is no side door. ``data/sample/manifest.json``
+lists the files in submission order with the outcome each must have (a few are meant to be
+rejected, so the history shows both); seeding fails loudly if any file's outcome differs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from etl.load import LoadReport, load_return
+from etl.models import AreaType, Choice, Code, Count, Day, Measure, Programme
+from etl.reference import (
+    read_area_changes,
+    read_areas,
+    read_gp_practices,
+    read_screening_services,
+)
+from etl.workbook import Issue, display_value
+from wdp.config import SAMPLE_DIR
+from wdp.db import writes
+
+REGISTER_FILE = "pathfinders.csv"
+BENCHMARK_FILE = "national_breast_uptake_by_service.csv"
+MANIFEST_FILE = "manifest.json"
+SAMPLE_LOADER = "sample-programme"
+
+
+class CsvError(ValueError):
+    """A reference CSV that cannot be loaded; carries the issues found."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        super().__init__("; ".join(i.describe() for i in issues))
+        self.issues = issues
+
+
+class PathfinderEntry(BaseModel):
+    """One row of the pathfinder register (``pathfinders.csv``)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+    pathfinder_code: Code
+    pathfinder_name: str
+    place: str
+    lad_code: Code
+    region_code: Code
+    lead_organisation: str
+    is_synthetic: bool
+
+
+class BenchmarkRow(BaseModel):
+    """A national benchmark figure (``national_*.csv``): one area, programme, measure, period."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+    source: str
+    is_synthetic: bool
+    area_type: Choice(AreaType)
+    area_code: Code
+    programme: Choice(Programme)
+    measure: Choice(Measure)
+    period_start: Day
+    period_end: Day
+    numerator: Count
+    denominator: Count
+
+
+def _read_csv_rows(path: Path, model: type[BaseModel]) -> pd.DataFrame:
+    """Validate every row of a CSV with ``model``; raise CsvError listing every bad cell."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    missing = [f for f in model.model_fields if f not in frame.columns]
+    if missing:
+        raise CsvError([Issue(path.name, 1, m, None, "This column is missing.") for m in missing])
+    rows, issues = [], []
+    for i, raw in enumerate(frame.to_dict("records"), start=2):
+        try:
+            row = model.model_validate({k: (v if v != "" else None) for k, v in raw.items()})
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                column = str(err["loc"][0]) if err["loc"] else None
+                issues.append(
+                    Issue(path.name, i, column, display_value(raw.get(column)), err["msg"])
+                )
+            continue
+        rows.append({k: getattr(v, "value", v) for k, v in row.model_dump().items()})
+    if issues:
+        raise CsvError(issues)
+    return pd.DataFrame(rows)
+
+
+def read_register(path: Path) -> pd.DataFrame:
+    return _read_csv_rows(path, PathfinderEntry)
+
+
+def read_benchmark(path: Path) -> pd.DataFrame:
+    frame = _read_csv_rows(path, BenchmarkRow)
+    for column in ("period_start", "period_end"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Replace the shipped reference tables (ODS practices, ONS areas and changes, services)."""
+    return {
+        "ref_gp_practice": writes.replace_reference(con, "ref_gp_practice", read_gp_practices()),
+        "ref_area": writes.replace_reference(con, "ref_area", read_areas()),
+        "ref_area_change": writes.replace_reference(con, "ref_area_change", read_area_changes()),
+        "ref_screening_service": writes.replace_reference(
+            con, "ref_screening_service", read_screening_services()
+        ),
+    }
+
+
+@dataclass
+class SeedResult:
+    reference: dict[str, int] = field(default_factory=dict)
+    reports: list[LoadReport] = field(default_factory=list)
+    unexpected: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reference": self.reference,
+            "returns": [
+                {"file": Path(r.file).name, "status": r.status, "errors": len(r.errors)}
+                for r in self.reports
+            ],
+            "unexpected": self.unexpected,
+        }
+
+
+def seed(con: duckdb.DuckDBPyConnection, *, sample_dir: Path = SAMPLE_DIR) -> SeedResult:
+    """Load reference data, the sample register and benchmarks, then every sample return."""
+    result = SeedResult()
+    result.reference = load_reference(con)
+    result.reference["ref_pathfinder"] = writes.replace_reference(
+        con, "ref_pathfinder", read_register(sample_dir / REGISTER_FILE)
+    )
+    result.reference["benchmark_screening"] = writes.replace_reference(
+        con, "benchmark_screening", read_benchmark(sample_dir / BENCHMARK_FILE)
+    )
+    manifest = json.loads((sample_dir / MANIFEST_FILE).read_text())
+    for entry in manifest["returns"]:
+        report = load_return(con, sample_dir / entry["file"], loaded_by=SAMPLE_LOADER)
+        result.reports.append(report)
+        expected = (
+            {entry["expect"], "unchanged"} if entry["expect"] == "accepted" else {entry["expect"]}
+        )
+        if report.status not in expected:
+            result.unexpected.append(
+                f"{entry['file']}: expected {entry['expect']}, got {report.status}"
+                + "".join(f"\n  - {i.describe()}" for i in report.errors[:5])
+            )
+    return result
