@@ -440,7 +440,7 @@ class Training(SheetModel):
         "GP practice ODS code",
         "ODS code of the GP practice the staff work in. Leave blank if not a practice and fill "
         "in Organisation instead.",
-        "M83043",
+        "M83038",
     )
     organisation: OptShortText = col(
         "Organisation",
@@ -476,7 +476,7 @@ class Activity(SheetModel):
     practice_code: OdsCode = col(
         "GP practice ODS code",
         "Practice whose page or group it was; blank for a shared page.",
-        "M83043",
+        "M83038",
     )
     organisation: OptShortText = col(
         "Organisation", "Whose page or group it was, when not one practice's.", None
@@ -509,7 +509,7 @@ class Screening(SheetModel):
         "Area code",
         "GP practice ODS code (P81103), ONS local authority code (E06000021) or the screening "
         "service code from the Guide sheet.",
-        "M83043",
+        "M83038",
     )
     programme: Choice(Programme) = required(
         "Programme", "Breast, Cervical or Bowel.", Programme.CERVICAL.label
