@@ -1,0 +1,73 @@
+# The two commands a user needs (README): `make run` and `make test`. Both set everything up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+# The app and the CLI read WDP_DB when it is set; `make run` builds the sample there if absent.
+DB ?= $(or $(WDP_DB),data/wdp.duckdb)
+
+.PHONY: run test lint unit e2e seed sample bench chromium clean help
+
+help:
+	@echo "make run    start the dashboard on the sample programme at http://localhost:$(PORT)"
+	@echo "make test   lint and every test (browser tests included), as CI runs them"
+	@echo "make bench  benchmarks that print figures"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# Seed into a temporary file and move it into place, so an interrupted seed never leaves a
+# half-built database that the next `make run` would mistake for a finished one.
+$(DB): | $(VENV)/.runtime
+	rm -f "$(DB).building"
+	$(PY) -m etl seed --db "$(DB).building"
+	mv "$(DB).building" "$(DB)"
+
+seed: $(VENV)/.runtime
+	rm -f "$(DB)" "$(DB).building"
+	$(MAKE) --no-print-directory "$(DB)"
+
+run: $(VENV)/.runtime $(DB)
+	WDP_DB="$(DB)" $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+# Debian's chromium for the browser tests (never `playwright install`: it downloads, and fails).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: lint chromium
+	$(PY) -m pytest
+
+unit: $(VENV)/.dev
+	$(PY) -m pytest -m "not e2e"
+
+e2e: $(VENV)/.dev chromium
+	$(PY) -m pytest -m e2e
+
+# Regenerate the synthetic sample returns in data/sample (deterministic).
+sample: $(VENV)/.runtime
+	$(PY) -m etl.sample
+
+bench: $(VENV)/.dev
+	$(PY) bench/bench_load.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-results
