@@ -72,9 +72,9 @@ def _print_report(report: LoadReport) -> None:
         count = len(report.errors)
         print(f"REJECTED   {name}{what}: {count} problem{'s' * (count != 1)}; nothing was loaded")
         for issue in report.errors:
-            print(f"  - {issue.describe()}")
+            print(f"  - {issue.describe(name)}")
     for issue in report.warnings:
-        print(f"  warning: {issue.describe()}")
+        print(f"  warning: {issue.describe(name)}")
 
 
 def cmd_template(args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +99,10 @@ def load_return(
         sha, size = _sha256(path)
     except OSError as error:
         issue = Issue(None, None, None, None, f"The file could not be read: {error.strerror}.")
-        return LoadReport(str(path), "rejected", errors=[issue])
+        submission_id = writes.write_submission(
+            con, {**base, "content_sha256": "", "status": "rejected", "errors": [issue.as_dict()]}
+        )
+        return LoadReport(str(path), "rejected", errors=[issue], submission_id=submission_id)
     base.update(content_sha256=sha, file_bytes=size)
 
     repeat = queries.accepted_submission_with_hash(con, sha)
@@ -108,18 +110,14 @@ def load_return(
         submission_id = writes.write_submission(
             con, {**base, "status": "unchanged", "repeats_submission_id": repeat}
         )
-        row = con.execute(
-            "SELECT pathfinder_code, reporting_period, row_counts FROM submission "
-            "WHERE submission_id = ?",
-            [repeat],
-        ).fetchone()
+        original = queries.submission_record(con, repeat)
         return LoadReport(
             str(path),
             "unchanged",
-            rows=json.loads(row[2] or "{}"),
+            rows=original["row_counts"],
             submission_id=submission_id,
-            pathfinder_code=row[0],
-            reporting_period=row[1],
+            pathfinder_code=original["pathfinder_code"],
+            reporting_period=original["reporting_period"],
         )
 
     workbook, issues = read_workbook(path)

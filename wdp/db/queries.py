@@ -121,6 +121,16 @@ def submission_history(
     ).df()
 
 
+def submission_record(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict[str, Any]:
+    """One submission's audit row, JSON columns decoded."""
+    cursor = con.execute("SELECT * FROM submission WHERE submission_id = ?", [submission_id])
+    names = [d[0] for d in cursor.description]
+    record = dict(zip(names, cursor.fetchone(), strict=True))
+    for key, empty in (("row_counts", {}), ("errors", []), ("warnings", [])):
+        record[key] = json.loads(record[key]) if record[key] else empty
+    return record
+
+
 def submission_errors(con: duckdb.DuckDBPyConnection, submission_id: int) -> list[dict]:
     row = con.execute(
         "SELECT errors FROM submission WHERE submission_id = ?", [submission_id]
