@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -33,6 +34,9 @@ def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.casefold())
 
 
+_LOOKUPS: dict[type, dict[str, Any]] = {}  # per enumeration: accepted spelling -> member
+
+
 class LabelledEnum(StrEnum):
     """A str enum whose members carry a human label (the dropdown text) and optional aliases."""
 
@@ -48,11 +52,15 @@ class LabelledEnum(StrEnum):
 
     @classmethod
     def lookup(cls, text: str) -> Self | None:
-        key = _key(text)
-        for member in cls:
-            if key in {_key(member.value), _key(member.label), *map(_key, member.aliases)}:
-                return member
-        return None
+        """The member whose code, label or alias matches, ignoring case, spaces, punctuation."""
+        table = _LOOKUPS.get(cls)
+        if table is None:
+            table = {}
+            for member in cls:
+                for name in (member.value, member.label, *member.aliases):
+                    table[name] = table[_key(name)] = member
+            _LOOKUPS[cls] = table
+        return table.get(text) or table.get(_key(text))
 
     @classmethod
     def labels(cls) -> list[str]:
@@ -601,12 +609,17 @@ class SheetSpec:
     purpose: str
     key: tuple[str, ...] = ()  # columns that identify a row: a repeat is a duplicate
 
-    @property
+    @cached_property
     def fields(self) -> list[str]:
         return list(self.model.model_fields)
 
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """Field name -> the column header (or form label) a person sees."""
+        return {f: info.alias or f for f, info in self.model.model_fields.items()}
+
     def header(self, field: str) -> str:
-        return self.model.model_fields[field].alias or field
+        return self.headers[field]
 
 
 SHEETS: tuple[SheetSpec, ...] = (
