@@ -2,6 +2,7 @@
 
     python -m etl template OUT.xlsx [--pathfinder CODE] [--period "2017-18 Q1"]
     python -m etl load FILE... [--db PATH] [--json] [--loaded-by NAME]
+    python -m etl init [--db PATH] [--register PATHFINDERS.csv]
     python -m etl seed [--db PATH] [--json]
     python -m etl summary [--db PATH] [--json]
 
@@ -47,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     _db_argument(load)
     load.add_argument("--json", action="store_true", help="print one JSON report per file")
     load.add_argument("--loaded-by", help="who is loading (recorded in the audit trail)")
+
+    init = commands.add_parser(
+        "init", help="create or update a database's reference data and pathfinder register"
+    )
+    _db_argument(init)
+    init.add_argument(
+        "--register",
+        help="pathfinder register CSV (columns as data/sample/pathfinders.csv)",
+    )
 
     seed = commands.add_parser("seed", help="build the sample programme through the load path")
     _db_argument(seed)
@@ -123,7 +133,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from wdp.db.queries import database_summary
 
     path = db_path(args.db)
-    with open_db(path) as con:
+    with open_db(path, create=True) as con:
         result = seed(con)
         summary = database_summary(con)
     if args.json:
@@ -148,6 +158,22 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if result.unexpected else EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from etl.seed import init_database
+
+    register = Path(args.register) if args.register else None
+    if register is not None and not register.is_file():
+        print(f"--register {register}: no such file.", file=sys.stderr)
+        return EXIT_PROBLEM
+    path = db_path(args.db)
+    with open_db(path, create=True) as con:
+        counts = init_database(con, register=register)
+    print(f"Database {path} ready: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    if register is None:
+        print("No pathfinder register given: load one with --register before loading returns.")
+    return EXIT_OK
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from wdp.db.queries import database_summary
 
@@ -163,7 +189,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"template": cmd_template, "load": cmd_load, "seed": cmd_seed, "summary": cmd_summary}
+COMMANDS = {
+    "template": cmd_template,
+    "load": cmd_load,
+    "init": cmd_init,
+    "seed": cmd_seed,
+    "summary": cmd_summary,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ import duckdb
 from etl.validate import ValidatedReturn, validate_workbook
 from etl.workbook import Issue, read_workbook
 from wdp.db import queries, writes
+from wdp.db.connection import DatabaseError
 
 log = logging.getLogger(__name__)
 Status = Literal["accepted", "rejected", "unchanged"]
@@ -90,7 +91,18 @@ def load_return(
     loaded_by: str | None = None,
     file_name: str | None = None,
 ) -> LoadReport:
-    """Validate and load one workbook. Never raises for bad input: the report says what's wrong."""
+    """Validate and load one workbook. Never raises for bad input: the report says what's wrong.
+
+    Raises ``DatabaseError`` only when the database itself is not ready (no reference data).
+    """
+    missing = queries.missing_reference_data(con)
+    if missing:
+        raise DatabaseError(
+            f"This database lacks reference data ({', '.join(missing)}), so returns cannot be "
+            "checked. Set it up "
+            "with `python -m etl init --register PATHFINDERS.csv` (or `python -m etl seed` for the "
+            "sample programme), then load again."
+        )
     path = Path(path)
     name = file_name or path.name
     loaded_by = loaded_by or default_loader()

@@ -118,6 +118,16 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
+def init_database(con: duckdb.DuckDBPyConnection, *, register: Path | None) -> dict[str, int]:
+    """A database ready for real returns: reference data and, if given, the pathfinder register."""
+    counts = load_reference(con)
+    if register is not None:
+        counts["ref_pathfinder"] = writes.replace_reference(
+            con, "ref_pathfinder", read_register(register)
+        )
+    return counts
+
+
 @dataclass
 class SeedResult:
     reference: dict[str, int] = field(default_factory=dict)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def _reference_db_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("master") / "reference.duckdb"
-    with open_db(path) as con:
+    with open_db(path, create=True) as con:
         load_reference(con)
         writes.replace_reference(con, "ref_pathfinder", read_register(SAMPLE_DIR / REGISTER_FILE))
         writes.replace_reference(
@@ -40,7 +40,7 @@ def reference_db(_reference_db_master: Path, tmp_path: Path) -> Path:
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample programme, seeded once per test session. Treat as read-only."""
     path = tmp_path_factory.mktemp("seeded") / "sample.duckdb"
-    with open_db(path) as con:
+    with open_db(path, create=True) as con:
         result = seed_sample(con)
     assert not result.unexpected, result.unexpected
     return path

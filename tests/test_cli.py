@@ -155,3 +155,24 @@ def test_seed_then_summary_shows_the_sample_programme(tmp_path: Path) -> None:
         json.loads(etl("summary", "--db", str(db), "--json").stdout)["staff_trained"]
         == (summary["staff_trained"])
     )
+
+
+def test_load_into_a_missing_database_creates_nothing(tmp_path: Path) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx")
+    target = tmp_path / "typo" / "wdp.duckdb"
+    result = etl("load", str(path), "--db", str(target))
+    assert result.returncode == 2
+    assert "There is no database" in result.stderr
+    assert not target.parent.exists()
+
+
+def test_init_builds_a_database_ready_for_real_returns(tmp_path: Path) -> None:
+    db = tmp_path / "live.duckdb"
+    path = write_valid_return(tmp_path / "r.xlsx")
+    assert etl("init", "--db", str(db)).returncode == 0
+    refused = etl("load", str(path), "--db", str(db))
+    assert refused.returncode == 2
+    assert "pathfinder register" in refused.stderr and "init --register" in refused.stderr
+    register = ROOT / "data" / "sample" / "pathfinders.csv"
+    assert etl("init", "--db", str(db), "--register", str(register)).returncode == 0
+    assert etl("load", str(path), "--db", str(db)).returncode == 0

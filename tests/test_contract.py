@@ -77,7 +77,7 @@ def test_template_carries_the_current_version(template) -> None:
 
 
 def test_database_tables_hold_exactly_the_model_fields(tmp_path: Path) -> None:
-    with open_db(tmp_path / "db.duckdb") as con:
+    with open_db(tmp_path / "db.duckdb", create=True) as con:
         for spec in SHEETS:
             if spec.table == "submission":
                 columns = set(table_columns(con, "submission"))

@@ -13,7 +13,7 @@ from wdp.db.connection import DatabaseError, open_db
 
 
 def test_new_database_is_created_at_the_latest_version(tmp_path: Path) -> None:
-    with open_db(tmp_path / "new.duckdb") as con:
+    with open_db(tmp_path / "new.duckdb", create=True) as con:
         versions = con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
     assert [v[0] for v in versions] == [m[0] for m in schema.MIGRATIONS]
 
@@ -96,7 +96,7 @@ def test_failed_migration_leaves_the_database_at_its_previous_version(
 
 def test_database_from_a_newer_program_is_refused_plainly(tmp_path: Path) -> None:
     path = tmp_path / "future.duckdb"
-    with open_db(path) as con:
+    with open_db(path, create=True) as con:
         con.execute("INSERT INTO schema_version (version, description) VALUES (999, 'future')")
     with pytest.raises(DatabaseError, match="newer than this program knows"), open_db(path):
         pass

@@ -43,17 +43,31 @@ def _is_lock_error(error: Exception) -> bool:
 
 
 def connect(
-    path: str | Path, *, read_only: bool = False, timeout: float = LOCK_TIMEOUT_S
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    create: bool = False,
+    timeout: float = LOCK_TIMEOUT_S,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the database, waiting up to ``timeout`` seconds for another process's lock."""
+    """Open the database, waiting up to ``timeout`` seconds for another process's lock.
+
+    Only ``create=True`` (building a database: ``seed``, ``init``) makes a new file; everything
+    else refuses a missing one, so a mistyped path never becomes an empty database.
+    """
     path = Path(path)
-    if read_only and not path.exists():
+    if not path.exists() and (read_only or not create):
         raise DatabaseMissing(
             f"There is no database at {path}. Build the sample one with `python -m etl seed` "
             "(or `make run`), or set WDP_DB to the right file."
         )
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseError(
+                f"Cannot create the folder for the database {path}: {error.strerror} "
+                f"({error.filename})."
+            ) from error
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
@@ -74,13 +88,17 @@ def connect(
 
 @contextmanager
 def open_db(
-    path: str | Path, *, read_only: bool = False, timeout: float = LOCK_TIMEOUT_S
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    create: bool = False,
+    timeout: float = LOCK_TIMEOUT_S,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection; a writer's schema is brought up to date on opening."""
     from wdp.db.schema import migrate  # schema imports nothing from here at import time
 
     with _process_lock:
-        con = connect(path, read_only=read_only, timeout=timeout)
+        con = connect(path, read_only=read_only, create=create, timeout=timeout)
         try:
             if not read_only:
                 migrate(con)

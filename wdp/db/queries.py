@@ -45,6 +45,17 @@ def validation_reference(con: duckdb.DuckDBPyConnection) -> ValidationReference:
     )
 
 
+def missing_reference_data(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Reference tables a return cannot be checked without, that are still empty."""
+    needed = {
+        "the pathfinder register": "SELECT count(*) FROM ref_pathfinder",
+        "the GP practice list": "SELECT count(*) FROM ref_gp_practice",
+        "the ONS area codes": "SELECT count(*) FROM ref_area",
+        "the screening service register": "SELECT count(*) FROM ref_screening_service",
+    }
+    return [name for name, sql in needed.items() if con.execute(sql).fetchone()[0] == 0]
+
+
 def accepted_submission_with_hash(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
     """The accepted submission whose file had exactly this content, if any."""
     row = con.execute(
