@@ -108,3 +108,16 @@ def test_read_only_open_of_a_missing_database_says_how_to_build_one(tmp_path: Pa
         open_db(tmp_path / "absent.duckdb", read_only=True),
     ):
         pass
+
+
+def test_app_start_up_upgrades_an_older_database_it_otherwise_only_reads(tmp_path: Path) -> None:
+    from wdp.db.connection import ensure_schema
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    schema.migrate(con, target=1)
+    con.close()
+    assert ensure_schema(path) == schema.LATEST_VERSION
+    with open_db(path, read_only=True) as con:
+        assert schema.current_version(con) == schema.LATEST_VERSION
+    assert ensure_schema(path) == schema.LATEST_VERSION  # nothing to do the second time

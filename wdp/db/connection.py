@@ -105,3 +105,23 @@ def open_db(
             yield con
         finally:
             con.close()
+
+
+def ensure_schema(path: str | Path, *, timeout: float = LOCK_TIMEOUT_S) -> int:
+    """Bring an existing database's schema up to date; return its version.
+
+    Readers open the file read-only and cannot migrate it, so the app calls this once at start:
+    a quick read-only look, and a brief read-write open only when a migration is due.
+    """
+    from wdp.db.schema import LATEST_VERSION, current_version
+
+    with _process_lock:
+        con = connect(path, read_only=True, timeout=timeout)
+        try:
+            version = current_version(con)
+        finally:
+            con.close()
+        if version >= LATEST_VERSION:
+            return version
+        with open_db(path, timeout=timeout) as writer:
+            return current_version(writer)

@@ -113,7 +113,7 @@ CREATE TABLE training (
     organisation      VARCHAR,
     staff_role        VARCHAR NOT NULL,
     course            VARCHAR NOT NULL,
-    champions_trained INTEGER NOT NULL CHECK (champions_trained >= 0)
+    champions_trained BIGINT NOT NULL CHECK (champions_trained >= 0)
 )"""
 
 ACTIVITY = """
@@ -125,11 +125,11 @@ CREATE TABLE activity (
     practice_code       VARCHAR,
     organisation        VARCHAR,
     post_title          VARCHAR,
-    posts               INTEGER NOT NULL CHECK (posts >= 0),
+    posts               BIGINT NOT NULL CHECK (posts >= 0),
     reach               BIGINT CHECK (reach >= 0),
     engagements         BIGINT CHECK (engagements >= 0),
-    messenger_enquiries INTEGER CHECK (messenger_enquiries >= 0),
-    appointments_booked INTEGER CHECK (appointments_booked >= 0)
+    messenger_enquiries BIGINT CHECK (messenger_enquiries >= 0),
+    appointments_booked BIGINT CHECK (appointments_booked >= 0)
 )"""
 
 SCREENING = """
