@@ -228,7 +228,7 @@ def parse_month(value: Any) -> dt.date | None:
         m = re.fullmatch(r"(\d{1,2})[/.-](\d{4})", text)
         if m and 1 <= int(m[1]) <= 12:
             return dt.date(int(m[2]), int(m[1]), 1)
-        m = re.fullmatch(r"([A-Za-z]{3})[a-z]*\.?[\s-]+(\d{4})", text)
+        m = re.fullmatch(r"([A-Za-z]{3})[A-Za-z]*\.?[\s-]+(\d{4})", text)
         if m and (month := _MONTHS.get(m[1].casefold())) is not None:
             return dt.date(int(m[2]), month, 1)
     try:

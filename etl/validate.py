@@ -203,7 +203,8 @@ def _read_table(check: _Checker, spec: SheetSpec, cells: list[list[Any]]) -> lis
         picked = pick(cells[i])
         if all(_is_blank(c) for c in picked):
             continue
-        if _same_cells(picked, help_cells) or _same_cells(picked, example_cells):
+        template_row = i <= header_index + 2  # help and example sit just under the headers
+        if template_row and (_same_cells(picked, help_cells) or _same_cells(picked, example_cells)):
             continue  # the template's own help and example rows
         rows.append(_Row(number=i + 1, values=dict(zip(spec.fields, picked, strict=True))))
     if rows and any(isinstance(v, str) and TOTAL_RE.match(v) for v in rows[-1].values.values()):

@@ -1,0 +1,407 @@
+"""Validation rules, one test each: what a return may get away with, and what refuses it.
+
+Every refusal names the sheet, Excel row and column header a person sees, and stores nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from etl.load import LoadReport, load_return
+from etl.sample import write_return
+from etl.workbook import Issue
+from tests.helpers import set_cells, valid_return, write_valid_return
+from wdp.db.connection import open_db
+from wdp.db.schema import RETURN_TABLES
+
+STAFF_ROLES = (
+    "Practice nurse, Healthcare assistant, Admin/receptionist, Practice manager, GP, Other"
+)
+
+
+def accept(db: Path, path: Path, sql: str) -> tuple[LoadReport, list[tuple]]:
+    """Load a file that must be accepted; return the report and what ``sql`` finds stored."""
+    with open_db(db) as con:
+        report = load_return(con, path)
+        assert report.status == "accepted", [i.describe() for i in report.errors]
+        return report, con.execute(sql).fetchall()
+
+
+def refuse(db: Path, path: Path) -> list[Issue]:
+    """Load a file that must be rejected with nothing stored; return its errors."""
+    with open_db(db) as con:
+        report = load_return(con, path)
+        stored = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in RETURN_TABLES}
+    assert report.status == "rejected"
+    assert report.errors
+    assert stored == dict.fromkeys(RETURN_TABLES, 0)
+    return report.errors
+
+
+def only_error(db: Path, path: Path) -> Issue:
+    errors = refuse(db, path)
+    assert len(errors) == 1, [i.describe() for i in errors]
+    return errors[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tolerated: the file is accepted and the values are normalised
+# ---------------------------------------------------------------------------------------------
+
+
+def test_surrounding_spaces_are_trimmed(reference_db: Path, tmp_path: Path) -> None:
+    ret = valid_return()
+    ret.details["pathfinder_code"] = "  WDP-STK "
+    ret.training[0][1:6] = [" M83038  ", None, "  Practice nurse ", " Refresher", " 3 "]
+    ret.milestones[0][0] = "  First practice page live  "
+    report, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT practice_code, staff_role, course, champions_trained, "
+        "(SELECT milestone FROM milestone) FROM training WHERE source_row = 4",
+    )
+    assert rows == [("M83038", "practice_nurse", "refresher", 3, "First practice page live")]
+    assert report.pathfinder_code == "WDP-STK"
+    assert report.warnings == []
+
+
+def test_enumerations_ignore_case(reference_db: Path, tmp_path: Path) -> None:
+    ret = valid_return()
+    ret.training[0][3] = "practice NURSE"
+    ret.training[1][4] = "SOCIAL MEDIA FOR CANCER SCREENING"
+    ret.status["rag"] = "green"
+    ret.screening[0][0] = "gp practice (ods code)"
+    report, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT staff_role, course, (SELECT rag FROM pathfinder_status), "
+        "(SELECT area_type FROM screening WHERE source_row = 4) FROM training ORDER BY source_row",
+    )
+    assert rows == [
+        ("practice_nurse", "champion_core", "green", "gp_practice"),
+        ("healthcare_assistant", "social_media_screening", "green", "gp_practice"),
+    ]
+    assert report.warnings == []
+
+
+def test_count_with_thousands_separator_is_read_as_a_number(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    ret = valid_return()
+    ret.activity[0][6] = "1,234"
+    ret.screening[1][6:8] = ["41,000", "58,000"]
+    _, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT (SELECT reach FROM activity WHERE source_row = 4), numerator, denominator "
+        "FROM screening WHERE source_row = 5",
+    )
+    assert rows == [(1234, 41000, 58000)]
+
+
+@pytest.mark.parametrize(
+    ("month", "stored"),
+    [
+        (dt.date(2017, 5, 17), dt.date(2017, 5, 1)),  # an Excel date anywhere in the month
+        ("17/05/2017", dt.date(2017, 5, 1)),
+        ("May 2017", dt.date(2017, 5, 1)),
+        ("june 2017", dt.date(2017, 6, 1)),
+        ("APRIL 2017", dt.date(2017, 4, 1)),
+        ("05/2017", dt.date(2017, 5, 1)),
+    ],
+    ids=str,
+)
+def test_month_is_read_from_a_date_or_text(
+    reference_db: Path, tmp_path: Path, month: Any, stored: dt.date
+) -> None:
+    ret = valid_return()
+    ret.training[1][0] = month
+    _, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT month FROM training WHERE source_row = 5",
+    )
+    assert rows == [(stored,)]
+
+
+@pytest.mark.parametrize(
+    "day",
+    [dt.date(2017, 4, 1), dt.datetime(2017, 4, 1), "01/04/2017", "1/4/2017", "2017-04-01"],
+    ids=str,
+)
+def test_day_is_read_from_an_excel_date_or_text(
+    reference_db: Path, tmp_path: Path, day: Any
+) -> None:
+    ret = valid_return()
+    ret.screening[0][4] = day
+    ret.status["go_live_date"] = day
+    _, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT period_start, (SELECT go_live_date FROM pathfinder_status) "
+        "FROM screening WHERE source_row = 4",
+    )
+    assert rows == [(dt.date(2017, 4, 1), dt.date(2017, 4, 1))]
+
+
+def test_blank_rows_between_data_are_skipped(reference_db: Path, tmp_path: Path) -> None:
+    ret = valid_return()
+    ret.training.insert(1, [None] * 6)
+    ret.training.insert(1, ["  ", None, None, None, None, None])
+    report, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT source_row FROM training ORDER BY source_row",
+    )
+    assert rows == [(4,), (7,)]
+    assert report.warnings == []
+
+
+def test_trailing_totals_row_is_ignored_with_a_warning_naming_its_row(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    ret = valid_return()
+    ret.training.append(["Total", None, None, None, None, 5])
+    report, rows = accept(
+        reference_db, write_return(ret, tmp_path / "r.xlsx"), "SELECT count(*) FROM training"
+    )
+    assert rows == [(2,)]
+    [warning] = report.warnings
+    assert (warning.sheet, warning.row, warning.column) == ("Training", 6, None)
+    assert "totals row" in warning.message and "ignored" in warning.message
+
+
+def test_extra_column_is_warned_about_and_ignored(reference_db: Path, tmp_path: Path) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx")
+    set_cells(path, "Training", {"G1": "Notes", "G4": "call back Tuesday"})
+    report, rows = accept(reference_db, path, "SELECT count(*) FROM training")
+    assert rows == [(2,)]
+    [warning] = report.warnings
+    assert (warning.sheet, warning.row, warning.column) == ("Training", 1, "Notes")
+    assert "not part of the template" in warning.message
+
+
+def test_template_example_row_left_in_place_is_skipped(reference_db: Path, tmp_path: Path) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb["Training"]["A3"].value == "May 2017"  # the grey example is still there
+    tables = ("training", "activity", "screening", "milestone", "risk")
+    report, rows = accept(
+        reference_db,
+        path,
+        " UNION ALL ".join(f"SELECT '{t}', min(source_row), count(*) FROM {t}" for t in tables),
+    )
+    assert rows == [(t, 4, n) for t, n in zip(tables, (2, 2, 3, 1, 1), strict=True)]
+    assert report.warnings == []
+
+
+def test_data_row_that_happens_to_equal_the_example_is_loaded(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    ret = valid_return()
+    ret.training.append(["May 2017", "M83038", None, "Practice nurse", ret.training[0][4], 3])
+    _, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT source_row FROM training ORDER BY source_row",
+    )
+    assert rows == [(4,), (5,), (6,)]
+
+
+def test_old_local_authority_code_is_mapped_to_its_successor_with_a_warning(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    ret = valid_return()
+    ret.screening[1][1] = "E07000190"  # Taunton Deane, now part of Somerset
+    report, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT area_code, current_area_code FROM screening WHERE source_row = 5",
+    )
+    assert rows == [("E07000190", "E06000066")]
+    [warning] = report.warnings
+    assert (warning.sheet, warning.row, warning.column, warning.value) == (
+        "Screening",
+        5,
+        "Area code",
+        "E07000190",
+    )
+    assert "old code" in warning.message and "E06000066 (Somerset)" in warning.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Refused: the file is rejected, nothing of it is stored, and the cell is named
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cells", "row", "column", "value", "message"),
+    [
+        pytest.param(
+            "Details", {"B2": "WDP-XXX"}, 2, "Pathfinder code", "WDP-XXX",
+            "not a pathfinder in the programme register", id="pathfinder",
+        ),
+        pytest.param(
+            "Training", {"B4": "A99999"}, 4, "GP practice ODS code", "A99999",
+            "not a GP practice in the NHS ODS practice list", id="gp-practice",
+        ),
+        pytest.param(
+            "Screening", {"B5": "E09999999"}, 5, "Area code", "E09999999",
+            "not an English local authority code", id="local-authority",
+        ),
+        pytest.param(
+            "Screening", {"B6": "ZZZ"}, 6, "Area code", "ZZZ",
+            "not a screening service code", id="screening-service",
+        ),
+    ],
+)  # fmt: skip
+def test_unknown_code_is_refused_naming_sheet_row_and_column(
+    reference_db: Path, tmp_path: Path, sheet, cells, row, column, value, message
+) -> None:
+    path = set_cells(write_valid_return(tmp_path / "r.xlsx"), sheet, cells)
+    issue = only_error(reference_db, path)
+    assert (issue.sheet, issue.row, issue.column, issue.value) == (sheet, row, column, value)
+    assert message in issue.message
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cells", "row", "column", "value", "message"),
+    [
+        pytest.param(
+            "Training", {"F4": -3}, 4, "Champions trained", "-3",
+            "Counts cannot be negative", id="negative-count",
+        ),
+        pytest.param(
+            "Training", {"F5": 2.5}, 5, "Champions trained", "2.5",
+            "whole number (no decimals)", id="decimal-count",
+        ),
+        pytest.param(
+            "Screening", {"G4": 300}, 4, "Numerator", "300",
+            "numerator (300) is larger than the denominator (210)", id="numerator-over-denominator",
+        ),
+        pytest.param(
+            "Screening", {"E4": dt.date(2017, 6, 30), "F4": dt.date(2017, 4, 1)}, 4, "Period end",
+            "2017-04-01", "Period end is before Period start", id="start-after-end",
+        ),
+        pytest.param(
+            "Training", {"A5": dt.date(2017, 7, 1)}, 5, "Month", "2017-07-01",
+            "July 2017 is outside the reporting period 2017-18 Q1", id="month-outside-period",
+        ),
+        pytest.param(
+            "Screening", {"F4": dt.date(2017, 7, 31)}, 4, "Period end", "2017-07-31",
+            "after the reporting period ends (30/06/2017)", id="period-end-after-period",
+        ),
+        pytest.param(
+            "Training", {"D4": "Doctor"}, 4, "Staff role", "Doctor",
+            f"Choose one of: {STAFF_ROLES}.", id="bad-enumeration",
+        ),
+        pytest.param(
+            "Training", {"E4": None}, 4, "Course", None,
+            "This cell is empty", id="empty-table-cell",
+        ),
+        pytest.param(
+            "Status", {"B4": None}, 4, "Commentary", None,
+            "This cell is empty", id="empty-form-cell",
+        ),
+    ],
+)  # fmt: skip
+def test_wrong_value_is_refused_naming_sheet_row_and_column(
+    reference_db: Path, tmp_path: Path, sheet, cells, row, column, value, message
+) -> None:
+    path = set_cells(write_valid_return(tmp_path / "r.xlsx"), sheet, cells)
+    issue = only_error(reference_db, path)
+    assert (issue.sheet, issue.row, issue.column, issue.value) == (sheet, row, column, value)
+    assert message in issue.message
+
+
+def test_duplicate_row_is_refused_naming_the_repeat_and_the_first_row(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    ret = valid_return()
+    first = ret.training[0]
+    ret.training.append([first[0], " m83038", None, "PRACTICE NURSE", first[4], 1])  # row 6
+    issue = only_error(reference_db, write_return(ret, tmp_path / "r.xlsx"))
+    assert (issue.sheet, issue.row, issue.column) == ("Training", 6, None)
+    assert "repeats row 4" in issue.message
+
+
+def test_missing_sheet_is_refused(reference_db: Path, tmp_path: Path) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    del wb["Risks"]
+    wb.save(path)
+    issue = only_error(reference_db, path)
+    assert (issue.sheet, issue.row, issue.column) == ("Risks", None, None)
+    assert "The sheet 'Risks' is missing" in issue.message
+    assert "Download the current template" in issue.message
+
+
+def test_missing_column_is_refused_naming_its_header(reference_db: Path, tmp_path: Path) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Training"].delete_cols(6)  # Champions trained
+    wb.save(path)
+    issue = only_error(reference_db, path)
+    assert (issue.sheet, issue.row, issue.column) == ("Training", 1, "Champions trained")
+    assert "The column 'Champions trained' is missing" in issue.message
+
+
+def test_older_template_version_is_refused_pointing_to_the_current_template(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    path = write_return(valid_return(), tmp_path / "r.xlsx", template_version="0.9")
+    issue = only_error(reference_db, path)
+    assert (issue.sheet, issue.row, issue.column, issue.value) == (
+        "Details",
+        7,
+        "Template version",
+        "0.9",
+    )
+    assert "older template (version 0.9)" in issue.message
+    assert "Download the current template" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"these are my notes, not a workbook", "not an Excel workbook", id="text"),
+        pytest.param(b"", "The file is empty", id="empty"),
+    ],
+)
+def test_file_that_is_not_a_workbook_is_refused(
+    reference_db: Path, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "return.xlsx"
+    path.write_bytes(content)
+    issue = only_error(reference_db, path)
+    assert (issue.sheet, issue.row, issue.column) == (None, None, None)
+    assert message in issue.message
+
+
+def test_every_problem_is_reported_in_one_pass(reference_db: Path, tmp_path: Path) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx")
+    set_cells(path, "Details", {"B2": "WDP-XXX"})
+    set_cells(path, "Training", {"F4": -3})
+    set_cells(path, "Screening", {"G4": 300})
+    errors = refuse(reference_db, path)
+    assert [(i.sheet, i.row, i.column) for i in errors] == [
+        ("Details", 2, "Pathfinder code"),
+        ("Training", 4, "Champions trained"),
+        ("Screening", 4, "Numerator"),
+    ]
+
+
+def test_described_issue_names_file_sheet_row_column_and_value(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    path = set_cells(write_valid_return(tmp_path / "stoke.xlsx"), "Training", {"F4": -3})
+    issue = only_error(reference_db, path)
+    assert issue.describe("stoke.xlsx") == (
+        "file stoke.xlsx, sheet Training, row 4, column 'Champions trained': "
+        "Counts cannot be negative. Enter 0 or more. (value: '-3')"
+    )
