@@ -163,6 +163,10 @@ def _text(value: Any) -> str | None:
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
+# Far above any real count (England has ~57 million people), small enough for a BIGINT column.
+MAX_COUNT = 10_000_000_000
+
+
 def parse_count(value: Any) -> int | None:
     """Whole numbers of 0 or more; accepts 1,234 and 4506.0 (calamine reads numbers as floats)."""
     if _blank(value):
@@ -179,9 +183,13 @@ def parse_count(value: Any) -> int | None:
         text = str(value).strip().replace(",", "").replace(" ", "")
         if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
             raise fail("Enter a whole number, for example 12 or 1,234.")
-        number = int(float(text))
+        number = int(text.split(".")[0])
     if number < 0:
         raise fail("Counts cannot be negative. Enter 0 or more.")
+    if number > MAX_COUNT:
+        raise fail(
+            f"{number:,} is too large for a count here (the most is {MAX_COUNT:,}). Check it."
+        )
     return number
 
 

@@ -492,6 +492,15 @@ def validate_workbook(workbook: RawWorkbook, reference: ValidationReference) -> 
                 result.details = details
                 period = ReportingPeriod.parse(details.reporting_period)
                 result.period = period
+                if period.start > dt.date.today():
+                    check.error(
+                        "Details",
+                        row_of["reporting_period"],
+                        spec.header("reporting_period"),
+                        details.reporting_period,
+                        f"{period.label} has not started yet (it begins "
+                        f"{period.start:%d/%m/%Y}). Check the reporting period.",
+                    )
                 if details.pathfinder_code not in reference.pathfinders:
                     check.error(
                         "Details",

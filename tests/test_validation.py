@@ -308,6 +308,10 @@ def test_unknown_code_is_refused_naming_sheet_row_and_column(
             "Status", {"B4": None}, 4, "Commentary", None,
             "This cell is empty", id="empty-form-cell",
         ),
+        pytest.param(
+            "Activity", {"G4": 12_345_678_901}, 4, "Reach", "12345678901",
+            "too large for a count", id="implausibly-large-count",
+        ),
     ],
 )  # fmt: skip
 def test_wrong_value_is_refused_naming_sheet_row_and_column(
@@ -317,6 +321,20 @@ def test_wrong_value_is_refused_naming_sheet_row_and_column(
     issue = only_error(reference_db, path)
     assert (issue.sheet, issue.row, issue.column, issue.value) == (sheet, row, column, value)
     assert message in issue.message
+
+
+def test_return_for_a_quarter_not_yet_started_is_refused(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    path = set_cells(write_valid_return(tmp_path / "r.xlsx"), "Details", {"B3": "2099-00 Q1"})
+    first = refuse(reference_db, path)[0]
+    assert (first.sheet, first.row, first.column, first.value) == (
+        "Details",
+        3,
+        "Reporting period",
+        "2099-00 Q1",
+    )
+    assert "2099-00 Q1 has not started yet (it begins 01/04/2099)" in first.message
 
 
 def test_duplicate_row_is_refused_naming_the_repeat_and_the_first_row(
