@@ -454,6 +454,43 @@ def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text)) or (0,)
 
 
+def _validate_details(
+    check: _Checker, cells: list[list[Any]]
+) -> tuple[bool, ReportingPeriod | None]:
+    """Check the Details sheet. Returns (whether the rest can be read, the reporting period)."""
+    spec = SHEETS[0]
+    form = _read_form(check, spec, cells)
+    if form is None:
+        return True, None
+    details_row, row_of = form
+    if not _check_version(check, details_row, row_of):
+        return False, None
+    details = _validate_row(check, spec, details_row, row_of)
+    if details is None:
+        return True, None
+    check.result.details = details
+    period = check.result.period = ReportingPeriod.parse(details.reporting_period)
+    if period.start > dt.date.today():
+        check.error(
+            "Details",
+            row_of["reporting_period"],
+            spec.header("reporting_period"),
+            details.reporting_period,
+            f"{period.label} has not started yet (it begins "
+            f"{period.start:%d/%m/%Y}). Check the reporting period.",
+        )
+    if details.pathfinder_code not in check.ref.pathfinders:
+        check.error(
+            "Details",
+            row_of["pathfinder_code"],
+            spec.header("pathfinder_code"),
+            details.pathfinder_code,
+            f"{details.pathfinder_code} is not a pathfinder in the programme "
+            "register. Check the code with the programme team.",
+        )
+    return True, period
+
+
 def validate_workbook(workbook: RawWorkbook, reference: ValidationReference) -> ValidatedReturn:
     check = _Checker(reference)
     result = check.result
@@ -481,35 +518,9 @@ def validate_workbook(workbook: RawWorkbook, reference: ValidationReference) -> 
     # Details first: its template version decides whether the rest can be read at all.
     period = None
     if "Details" in present:
-        spec = SHEETS[0]
-        form = _read_form(check, spec, workbook.sheets[present["Details"]])
-        if form is not None:
-            details_row, row_of = form
-            if not _check_version(check, details_row, row_of):
-                return result
-            details = _validate_row(check, spec, details_row, row_of)
-            if details is not None:
-                result.details = details
-                period = ReportingPeriod.parse(details.reporting_period)
-                result.period = period
-                if period.start > dt.date.today():
-                    check.error(
-                        "Details",
-                        row_of["reporting_period"],
-                        spec.header("reporting_period"),
-                        details.reporting_period,
-                        f"{period.label} has not started yet (it begins "
-                        f"{period.start:%d/%m/%Y}). Check the reporting period.",
-                    )
-                if details.pathfinder_code not in reference.pathfinders:
-                    check.error(
-                        "Details",
-                        row_of["pathfinder_code"],
-                        spec.header("pathfinder_code"),
-                        details.pathfinder_code,
-                        f"{details.pathfinder_code} is not a pathfinder in the programme "
-                        "register. Check the code with the programme team.",
-                    )
+        readable, period = _validate_details(check, workbook.sheets[present["Details"]])
+        if not readable:
+            return result
 
     for spec in SHEETS[1:]:
         if spec.name not in present:
