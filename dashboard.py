@@ -1,0 +1,107 @@
+"""WDP programme dashboard: the entry point and the Overview page.
+
+Run with `make run` (or `streamlit run dashboard.py` with WDP_DB set). Render only: the data comes
+from cached loaders in wdp.ui, which call named queries; there is no SQL here.
+"""
+
+import streamlit as st
+
+from wdp import charts, ui
+
+# Champions the programme itself reports having trained ("about 350", ../shared/DOMAIN.md).
+REPORTED_CHAMPIONS = 350
+STATUSES = ["All", "Accepted", "Superseded", "Rejected"]
+
+summary = ui.setup_page(ui.APP_TITLE, page_title=ui.APP_TITLE)
+st.caption(
+    "Widening Digital Participation: pathfinders training general-practice staff as Digital "
+    "Health Champions to raise cancer screening uptake. Figures come from the returns that "
+    "currently count (the last accepted return per pathfinder and quarter)."
+)
+
+periods = summary["reporting_periods"]
+row1 = st.columns(3)
+row1[0].metric(
+    "Pathfinders",
+    summary["pathfinders"],
+    help=f"{summary['pathfinders_reporting']} of them have at least one accepted return.",
+    border=True,
+    height="stretch",
+)
+row1[1].metric(
+    "Champions trained",
+    summary["staff_trained"],
+    delta=f"of ~{REPORTED_CHAMPIONS} reported",
+    delta_color="off",
+    delta_arrow="off",
+    help="Digital Health Champions trained, summed over the returns that currently count.",
+    border=True,
+    height="stretch",
+)
+row1[2].metric(
+    "Latest reporting period",
+    periods[-1] if periods else "None yet",
+    help="NHS financial-year quarters: 2017-18 Q1 is April to June 2017.",
+    border=True,
+    height="stretch",
+)
+row2 = st.columns(3)
+row2[0].metric(
+    "Returns accepted",
+    summary["returns_accepted"],
+    help="Every accepted load, including returns later superseded by a corrected one.",
+    border=True,
+    height="stretch",
+)
+row2[1].metric(
+    "Returns rejected",
+    summary["returns_rejected"],
+    help="Load attempts refused by validation; the lead is told every problem to fix.",
+    border=True,
+    height="stretch",
+)
+row2[2].metric(
+    "Data as of",
+    ui.format_timestamp(summary["latest_load"]),
+    help="When the most recent return was loaded.",
+    border=True,
+    height="stretch",
+)
+
+if not periods:
+    st.info(
+        "No returns have been loaded yet. Load a pathfinder's return with "
+        "`python -m etl load FILE.xlsx`, or build the sample programme with `python -m etl seed`."
+    )
+    st.stop()
+
+st.subheader("Champions trained to date")
+st.plotly_chart(
+    charts.champions_figure(ui.champions_by_period(), reported=REPORTED_CHAMPIONS),
+    config={"displaylogo": False},
+)
+
+st.subheader("Pathfinders")
+overview = ui.pathfinder_overview()
+st.dataframe(
+    ui.pathfinder_table(overview),
+    hide_index=True,
+    height="content",
+    column_config={"Last loaded": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")},
+)
+
+st.subheader("Recent submissions")
+status = st.segmented_control("Show", STATUSES, default="All", required=True, key="overview_status")
+history = ui.submission_history()
+if status != "All":
+    history = history[history["status"] == status.lower()]
+st.caption(
+    f"{len(history)} load attempts, newest first. Superseded: accepted, then replaced by a "
+    "corrected return for the same quarter. Rejected: refused, nothing stored but this record."
+)
+st.dataframe(
+    ui.submission_table(history, overview),
+    hide_index=True,
+    height=420,
+    column_config={"Loaded": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm:ss")},
+)

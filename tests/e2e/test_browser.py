@@ -1,0 +1,82 @@
+"""What a person sees opening the dashboard in a real browser (Chromium via Playwright)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from wdp.config import SYNTHETIC_LABEL
+from wdp.db import queries
+from wdp.db.connection import open_db
+
+TITLE = "WDP programme dashboard"
+# A cold first render took ~7 s on 2 cores (RECIPES.md); allow plenty.
+WAIT_MS = 30_000
+
+
+def open_overview(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("heading", name=TITLE)).to_be_visible(timeout=WAIT_MS)
+    # The last things the script draws: the chart and both tables.
+    expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible(
+        timeout=WAIT_MS
+    )
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(2, timeout=WAIT_MS)
+
+
+def full_page_screenshot(page: Page, path: Path) -> None:
+    """Streamlit scrolls inside `stMain`, not the document, so `full_page=True` alone captures
+    only the viewport: grow the viewport to the content's height first."""
+    width = page.viewport_size["width"] if page.viewport_size else 1400
+    height = page.evaluate(
+        "() => Math.max(document.documentElement.scrollHeight,"
+        " document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0)"
+    )
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(500)  # let the chart and tables redraw at the new size
+    page.screenshot(path=str(path), full_page=True)
+
+
+@pytest.mark.e2e
+def test_champions_metric_shows_the_database_total(page: Page, app_url: str, e2e_db: Path) -> None:
+    with open_db(e2e_db, read_only=True) as con:
+        expected = queries.database_summary(con)["staff_trained"]
+    open_overview(page, app_url)
+    champions = page.locator('[data-testid="stMetric"]', has_text="Champions trained")
+    expect(champions.locator('[data-testid="stMetricValue"]')).to_have_text(str(expected))
+    expect(champions).to_contain_text("of ~350 reported")
+
+
+@pytest.mark.e2e
+def test_overview_draws_the_chart_and_labels_the_synthetic_data(page: Page, app_url: str) -> None:
+    open_overview(page, app_url)
+    expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
+    expect(page.get_by_text(SYNTHETIC_LABEL)).to_be_visible()
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+@pytest.mark.e2e
+def test_status_filter_lists_only_rejected_returns(page: Page, app_url: str, e2e_db: Path) -> None:
+    with open_db(e2e_db, read_only=True) as con:
+        rejected = queries.database_summary(con)["returns_rejected"]
+    open_overview(page, app_url)
+    # A segmented control is a radio group: each option is a radio.
+    page.get_by_role("radio", name="Rejected", exact=True).click()
+    expect(page.get_by_text(f"{rejected} load attempts, newest first")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+@pytest.mark.e2e
+def test_full_page_screenshot_of_the_overview(
+    page: Page, app_url: str, screenshot_dir: Path
+) -> None:
+    open_overview(page, app_url)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    path = screenshot_dir / "overview.png"
+    full_page_screenshot(page, path)
+    assert path.stat().st_size > 10_000

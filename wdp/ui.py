@@ -1,0 +1,230 @@
+"""Streamlit helpers shared by the entry script and the pages: page setup, banners, cached loaders.
+
+The only module outside ``pages/`` that imports streamlit (``tests/test_architecture.py``).
+
+Invariants:
+- Loaders open the database read-only for the length of one query and call a named function from
+  ``wdp.db.queries``; nothing here holds SQL or keeps a connection open, so a load from the CLI is
+  never blocked for longer than one query (``wdp.db.connection``).
+- Results are cached for ``CACHE_TTL_S`` seconds, keyed by the database path and its modification
+  time, so a newly loaded return shows within half a minute (at once if the file changed on disk).
+- A missing, empty, busy or unreadable database becomes one ``st.info`` / ``st.error`` sentence
+  saying what to do, and the page stops there: never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import duckdb
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from etl.models import Rag, Stage
+from wdp.config import SYNTHETIC_LABEL, db_path
+from wdp.db import queries
+from wdp.db.connection import (
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseMissing,
+    ensure_schema,
+    open_db,
+)
+
+APP_TITLE = "WDP programme dashboard"
+# An emoji, not a ":material/...:" icon: those make the browser fetch a favicon from the internet.
+PAGE_ICON = "📊"
+CACHE_TTL_S = 30
+CACHE_MAX_ENTRIES = 16
+
+# Pale tints behind dark text: the RAG word is always written out, the colour only reinforces it.
+RAG_TINTS = {"Red": "#F7D4D1", "Amber": "#FFE9C2", "Green": "#CCEBD7"}
+STATUS_TINTS = {"Rejected": "#F7D4D1", "Superseded": "#E8EDEE"}
+NO_RETURN = "No return yet"
+
+T = TypeVar("T")
+
+
+# ------------------------------------------------------------------------------------------------
+# Loading
+# ------------------------------------------------------------------------------------------------
+
+
+def _stamp(path: Path) -> int:
+    """The file's modification time: part of the cache key, so a reload shows at once."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _read(db: str, query: Callable[..., T], **kwargs: Any) -> T:
+    with open_db(db, read_only=True) as con:
+        return query(con, **kwargs)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _database_summary(db: str, stamp: int) -> dict[str, Any]:
+    return _read(db, queries.database_summary)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _pathfinder_overview(db: str, stamp: int) -> pd.DataFrame:
+    return _read(db, queries.pathfinder_overview)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _champions_by_period(db: str, stamp: int) -> pd.DataFrame:
+    return _read(db, queries.champions_by_period)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _submission_history(db: str, stamp: int, limit: int) -> pd.DataFrame:
+    return _read(db, queries.submission_history, limit=limit)
+
+
+@st.cache_resource(max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _upgrade_schema(db: str, stamp: int) -> int:
+    """Migrate an older database once per file version (the app otherwise only reads)."""
+    return ensure_schema(db)
+
+
+def _stop_with(kind: Callable[..., Any], message: str) -> NoReturn:
+    kind(message)
+    st.stop()
+
+
+def _load(loader: Callable[..., T], *args: Any) -> T:
+    """Call a cached loader on the configured database; explain any database problem and stop."""
+    path = db_path()
+    seed_hint = f"Build the sample one with `python -m etl seed --db {path}` (or `make run`)"
+    if path.is_file() and path.stat().st_size == 0:
+        _stop_with(
+            st.info,
+            f"The database file {path} is empty (an interrupted build?). Delete it, then run "
+            f"`python -m etl seed --db {path}` (or `make run`) and reload this page.",
+        )
+    try:
+        _upgrade_schema(str(path), _stamp(path))
+        return loader(str(path), _stamp(path), *args)
+    except DatabaseMissing:
+        _stop_with(
+            st.info,
+            f"There is no database at {path} yet. {seed_hint} and reload this page, "
+            "or set WDP_DB to the right file.",
+        )
+    except DatabaseBusy as error:
+        _stop_with(st.info, str(error))
+    except DatabaseError as error:
+        _stop_with(st.error, f"{error} Check that WDP_DB points to the dashboard's database.")
+    except duckdb.CatalogException:
+        _stop_with(
+            st.info,
+            f"The database {path} has no programme tables yet. {seed_hint}, "
+            "or `python -m etl init` for real returns.",
+        )
+    except duckdb.Error as error:
+        first_line = str(error).splitlines()[0]
+        _stop_with(st.error, f"The database {path} could not be read ({first_line}). {seed_hint}.")
+
+
+def database_summary() -> dict[str, Any]:
+    """What the database holds (``queries.database_summary``)."""
+    return _load(_database_summary)
+
+
+def pathfinder_overview() -> pd.DataFrame:
+    return _load(_pathfinder_overview)
+
+
+def champions_by_period() -> pd.DataFrame:
+    return _load(_champions_by_period)
+
+
+def submission_history(*, limit: int = 500) -> pd.DataFrame:
+    return _load(_submission_history, limit)
+
+
+# ------------------------------------------------------------------------------------------------
+# Page furniture
+# ------------------------------------------------------------------------------------------------
+
+
+def setup_page(title: str, *, page_title: str | None = None) -> dict[str, Any]:
+    """Page config, heading and the synthetic-data banner; returns the database summary.
+
+    Every page calls this first (each page also runs on its own). When there is no usable
+    database the page stops here with a sentence saying what to do.
+    """
+    st.set_page_config(
+        page_title=page_title or f"{title} · {APP_TITLE}", page_icon=PAGE_ICON, layout="wide"
+    )
+    st.title(title)
+    summary = database_summary()
+    synthetic_banner(summary["synthetic_pathfinders"] > 0)
+    return summary
+
+
+def synthetic_banner(is_synthetic: bool) -> None:
+    """The label every view of the sample programme carries."""
+    if is_synthetic:
+        st.warning(f"**{SYNTHETIC_LABEL}**", icon=":material/science:")
+
+
+def format_timestamp(value: str | dt.datetime | None) -> str:
+    if value is None:
+        return "never"
+    stamp = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp.strftime("%d %b %Y %H:%M")
+
+
+def _label(enum: type[Stage] | type[Rag], code: Any) -> str:
+    member = enum.lookup(code) if isinstance(code, str) else None
+    return member.label if member else NO_RETURN
+
+
+def _tint(tints: dict[str, str]) -> Callable[[Any], str]:
+    return lambda value: f"background-color: {tints[value]}" if value in tints else ""
+
+
+def pathfinder_table(overview: pd.DataFrame) -> Styler:
+    """Pathfinders as people read them: names and labels, not codes; RAG written out."""
+    table = pd.DataFrame(
+        {
+            "Pathfinder": overview["pathfinder_name"],
+            "Stage": overview["stage"].map(lambda c: _label(Stage, c)),
+            "RAG": overview["rag"].map(lambda c: _label(Rag, c)),
+            "Champions trained": overview["champions_trained"].astype("int64"),
+            "Latest period": overview["latest_period"].fillna(NO_RETURN),
+            "Last loaded": overview["last_loaded"],
+        }
+    )
+    return table.style.map(_tint(RAG_TINTS), subset=["RAG"])
+
+
+def _pathfinder_name(names: dict[str, str]) -> Callable[[str], str]:
+    # A rejected return may carry a code that is not in the register (a typo): show it as typed.
+    return lambda code: names.get(code, f"{code} (not in register)")
+
+
+def submission_table(history: pd.DataFrame, overview: pd.DataFrame) -> Styler:
+    """Load attempts, newest first, with pathfinder names (from the overview) and the outcome."""
+    names = dict(zip(overview["pathfinder_code"], overview["pathfinder_name"], strict=True))
+    codes = history["pathfinder_code"]
+    table = pd.DataFrame(
+        {
+            "Loaded": history["loaded_at"],
+            "File": history["file_name"],
+            "Pathfinder": codes.map(_pathfinder_name(names), na_action="ignore").fillna("Not read"),
+            "Period": history["reporting_period"].fillna("Not read"),
+            "Status": history["status"].str.capitalize(),
+            "Errors": history["errors"].astype("int64"),
+            "Warnings": history["warnings"].astype("int64"),
+            "Loaded by": history["loaded_by"],
+        }
+    )
+    return table.style.map(_tint(STATUS_TINTS), subset=["Status"])
