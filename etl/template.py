@@ -230,6 +230,11 @@ def build_template(
             _write_table_sheet(wb, spec, ranges)
     # Keep the hidden Lists sheet last so the visible order matches the Guide.
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
+    for ws in wb.worksheets:  # printable: landscape, every column on one page width
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.properties.creator = "WDP programme dashboard"
     wb.properties.created = wb.properties.modified = dt.datetime(2026, 1, 1)
     return wb
