@@ -80,3 +80,35 @@ def test_full_page_screenshot_of_the_overview(
     path = screenshot_dir / "overview.png"
     full_page_screenshot(page, path)
     assert path.stat().st_size > 10_000
+
+
+@pytest.mark.e2e
+def test_cli_load_while_the_app_is_open_shows_on_the_next_visit(
+    page: Page, app_url: str, e2e_db: Path, tmp_path: Path
+) -> None:
+    """The app and the CLI share the DuckDB file: a load while the app is serving succeeds, and
+    the app shows the new figures without a restart. Runs last: it changes the app's database."""
+    import subprocess
+    import sys
+
+    from etl.models import ReportingPeriod
+    from tests.helpers import write_valid_return
+
+    open_overview(page, app_url)
+    path = write_valid_return(tmp_path / "stoke_2018-19_Q2.xlsx", ReportingPeriod(2018, 2))
+    root = Path(__file__).resolve().parents[2]
+    load = subprocess.run(
+        [sys.executable, "-m", "etl", "load", str(path), "--db", str(e2e_db), "--json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert load.returncode == 0, load.stdout + load.stderr
+    with open_db(e2e_db, read_only=True) as con:
+        expected = queries.database_summary(con)["staff_trained"]
+    open_overview(page, app_url)
+    champions = page.locator('[data-testid="stMetric"]', has_text="Champions trained")
+    expect(champions.locator('[data-testid="stMetricValue"]')).to_have_text(str(expected))
+    period = page.locator('[data-testid="stMetric"]', has_text="Latest reporting period")
+    expect(period.locator('[data-testid="stMetricValue"]')).to_have_text("2018-19 Q2")
