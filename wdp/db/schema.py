@@ -231,6 +231,105 @@ QUALIFY row_number() OVER (
     ORDER BY reporting_end DESC, submission_id DESC) = 1
 """
 
+# --- Public benchmark data (OHID Fingertips exports) and geography (migration 3) ---------------
+
+# One row per indicator imported: what it measures and the last import's report.
+PUBLIC_INDICATOR = """
+CREATE TABLE public_indicator (
+    indicator_id   INTEGER PRIMARY KEY,
+    indicator_name VARCHAR NOT NULL,
+    programme      VARCHAR,            -- breast | cervical | bowel, read from the name when it says
+    measure        VARCHAR,            -- coverage | uptake | ..., likewise
+    polarity       VARCHAR NOT NULL DEFAULT 'high_is_good',
+    layout         VARCHAR NOT NULL,   -- fingertips_27 | phe_14
+    source_file    VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
+    imported_at    TIMESTAMP NOT NULL,
+    rows_loaded    BIGINT NOT NULL,
+    report         JSON
+)"""
+
+# Published values with the publisher's limits and judgement kept apart from our own (computed
+# from Count and Denominator; never copied), so the two can be compared.
+PUBLIC_INDICATOR_VALUE = """
+CREATE TABLE public_indicator_value (
+    indicator_id          INTEGER NOT NULL,
+    area_code             VARCHAR NOT NULL,   -- as published (may be a pre-2019 code)
+    current_area_code     VARCHAR NOT NULL,   -- mapped through the ONS change table
+    area_name             VARCHAR,
+    area_type             VARCHAR NOT NULL,   -- england | region | county_ua | district_ua | ...
+    published_area_type   VARCHAR NOT NULL,
+    sex                   VARCHAR NOT NULL,
+    age                   VARCHAR NOT NULL,
+    category_type         VARCHAR NOT NULL,   -- '' or an inequality breakdown (e.g. deprivation)
+    category              VARCHAR NOT NULL,
+    time_period           VARCHAR NOT NULL,
+    time_period_sortable  INTEGER NOT NULL,
+    value                 DOUBLE,
+    count                 DOUBLE,
+    denominator           DOUBLE,
+    published_lower_95    DOUBLE,
+    published_upper_95    DOUBLE,
+    published_lower_998   DOUBLE,
+    published_upper_998   DOUBLE,
+    published_compared_to_england VARCHAR,
+    lower_95              DOUBLE,             -- ours: Wilson score, 95%
+    upper_95              DOUBLE,
+    lower_998             DOUBLE,             -- ours: Wilson score, 99.8%
+    upper_998             DOUBLE,
+    compared_to_england   VARCHAR,            -- ours: better | similar | worse | not_compared
+    value_note            VARCHAR,
+    PRIMARY KEY (indicator_id, area_code, sex, age, category_type, category, time_period)
+)"""
+
+# Every import attempt, like ``submission`` for returns.
+PUBLIC_IMPORT = """
+CREATE TABLE public_import (
+    import_id      BIGINT PRIMARY KEY,
+    file_name      VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL,
+    indicator_id   INTEGER,
+    imported_by    VARCHAR NOT NULL,
+    imported_at    TIMESTAMP NOT NULL,
+    status         VARCHAR NOT NULL CHECK (status IN ('imported', 'unchanged', 'rejected')),
+    report         JSON
+)"""
+
+PUBLIC_IMPORT_SEQUENCE = "CREATE SEQUENCE public_import_id_seq START 1"
+
+# National standards change over time: dated, with their source (DOMAIN.md).
+REF_STANDARD = """
+CREATE TABLE ref_standard (
+    programme   VARCHAR NOT NULL,
+    measure     VARCHAR NOT NULL,
+    age         VARCHAR,
+    level       VARCHAR NOT NULL CHECK (level IN ('acceptable', 'achievable', 'lower_threshold')),
+    threshold   DOUBLE NOT NULL,      -- percent
+    valid_from  DATE,
+    valid_to    DATE,
+    source      VARCHAR NOT NULL,
+    note        VARCHAR
+)"""
+
+# Roll-ups: each current district or unitary authority's county/UA, region and ICB.
+REF_AREA_PARENT = """
+CREATE TABLE ref_area_parent (
+    area_code   VARCHAR NOT NULL,
+    parent_kind VARCHAR NOT NULL,   -- county_ua | region | icb
+    parent_code VARCHAR NOT NULL,
+    PRIMARY KEY (area_code, parent_kind)
+)"""
+
+# Integrated care boards: ODS (Q-code, as on the GP practice list) and ONS (E54) codes.
+REF_ICB = """
+CREATE TABLE ref_icb (
+    icb_ods_code     VARCHAR PRIMARY KEY,
+    icb_ons_code     VARCHAR NOT NULL,
+    icb_name         VARCHAR NOT NULL,
+    nhs_region_code  VARCHAR,
+    nhs_region_name  VARCHAR
+)"""
+
 RETURN_TABLES = ("training", "activity", "screening", "pathfinder_status", "milestone", "risk")
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
@@ -264,6 +363,22 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
 ]
+
+MIGRATIONS.append(
+    (
+        3,
+        "public indicators (Fingertips), national standards and geography roll-ups",
+        [
+            PUBLIC_INDICATOR,
+            PUBLIC_INDICATOR_VALUE,
+            PUBLIC_IMPORT_SEQUENCE,
+            PUBLIC_IMPORT,
+            REF_STANDARD,
+            REF_AREA_PARENT,
+            REF_ICB,
+        ],
+    )
+)
 
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -22,6 +22,9 @@ REFERENCE_TABLES = (
     "ref_area_change",
     "ref_screening_service",
     "benchmark_screening",
+    "ref_standard",
+    "ref_area_parent",
+    "ref_icb",
 )
 
 
