@@ -2,6 +2,8 @@
 
     python -m etl template OUT.xlsx [--pathfinder CODE] [--period "2017-18 Q1"]
     python -m etl load FILE... [--db PATH] [--json] [--loaded-by NAME]
+    python -m etl import-fingertips FILE... [--db PATH] [--json] [--indicator-id N
+                                  --indicator-name TEXT]
     python -m etl init [--db PATH] [--register PATHFINDERS.csv]
     python -m etl seed [--db PATH] [--json]
     python -m etl summary [--db PATH] [--json]
@@ -48,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     _db_argument(load)
     load.add_argument("--json", action="store_true", help="print one JSON report per file")
     load.add_argument("--loaded-by", help="who is loading (recorded in the audit trail)")
+
+    fingertips = commands.add_parser(
+        "import-fingertips", help="import Fingertips indicator exports (CSV) as the benchmark"
+    )
+    fingertips.add_argument("files", nargs="+", metavar="FILE", help="indicator exports (.csv)")
+    _db_argument(fingertips)
+    fingertips.add_argument("--json", action="store_true", help="print one JSON report per file")
+    fingertips.add_argument(
+        "--indicator-id", type=int, help="for the older PHE layout, which does not say"
+    )
+    fingertips.add_argument("--indicator-name", help="for the older PHE layout")
 
     init = commands.add_parser(
         "init", help="create or update a database's reference data and pathfinder register"
@@ -150,12 +163,77 @@ def cmd_seed(args: argparse.Namespace) -> int:
             "Sample returns (synthetic): "
             + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         )
+        for report in result.public:
+            print(
+                f"Public data (real): {Path(report.file).name} {report.status}, "
+                f"{report.details.get('rows_loaded', 0):,} rows"
+            )
         print(
             f"{summary['pathfinders']} pathfinders, {summary['staff_trained']} champions trained."
         )
     for problem in result.unexpected:
         print(f"The sample did not load as expected: {problem}", file=sys.stderr)
     return EXIT_REJECTED if result.unexpected else EXIT_OK
+
+
+def _print_import(report) -> None:
+    name = Path(report.file).name
+    data = report.as_dict()
+    if report.status == "rejected":
+        print(f"REJECTED   {name}: nothing was loaded")
+        for error in report.errors:
+            print(f"  - {error}")
+        return
+    ci, england = data["ci_check"], data["england_comparison"]
+    print(
+        f"{report.status.upper():10} {name}: indicator {report.indicator_id} "
+        f"({report.indicator_name}); {data['rows_loaded']:,} of {data['rows_read']:,} rows"
+    )
+    for reason, n in data["rows_skipped"].items():
+        print(f"  skipped {n:,}: {reason}")
+    if data.get("breakdowns_kept"):
+        print(
+            f"  kept {sum(data['breakdowns_kept'].values()):,} inequality-breakdown rows "
+            "(deprivation deciles)"
+        )
+    if ci["rows_compared"]:
+        print(
+            f"  our 95% limits vs published: {ci['rows_compared']:,} rows, largest difference "
+            f"{ci['max_abs_diff_95']:.6f} pp, {ci.get('rows_beyond_rounding_95', 0):,} beyond "
+            "rounding"
+        )
+    if ci.get("rows_compared_998"):
+        print(
+            f"  our 99.8% limits vs published: largest difference {ci['max_abs_diff_998']:.6f} "
+            f"pp, {ci.get('rows_beyond_rounding_998', 0):,} beyond rounding"
+        )
+    for reason, n in ci.get("likely_reasons", {}).items():
+        print(f"    {n:,} rows: {reason}")
+    if england["rows_compared"]:
+        print(
+            f"  Better/Similar/Worse than England: {england['agree']:,} of "
+            f"{england['rows_compared']:,} agree with the publisher"
+        )
+
+
+def cmd_import_fingertips(args: argparse.Namespace) -> int:
+    from etl.fingertips import import_file
+
+    if (args.indicator_id is None) != (args.indicator_name is None):
+        print("Give --indicator-id and --indicator-name together.", file=sys.stderr)
+        return EXIT_PROBLEM
+    rejected = 0
+    with open_db(db_path(args.db)) as con:
+        for file in args.files:
+            report = import_file(
+                con, file, indicator_id=args.indicator_id, indicator_name=args.indicator_name
+            )
+            rejected += report.status == "rejected"
+            if args.json:
+                print(json.dumps(report.as_dict(), default=str), flush=True)
+            else:
+                _print_import(report)
+    return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -192,6 +270,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 COMMANDS = {
     "template": cmd_template,
     "load": cmd_load,
+    "import-fingertips": cmd_import_fingertips,
     "init": cmd_init,
     "seed": cmd_seed,
     "summary": cmd_summary,

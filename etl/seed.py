@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from etl.fingertips import ImportReport, import_file
 from etl.load import LoadReport, load_return
-from etl.models import AreaType, Choice, Code, Count, Day, Measure, Programme
+from etl.models import AreaType, Choice, Code, Count, Day, Measure, OptDay, Programme
 from etl.reference import (
     read_area_changes,
     read_areas,
@@ -26,7 +27,7 @@ from etl.reference import (
     read_screening_services,
 )
 from etl.workbook import Issue, display_value
-from wdp.config import SAMPLE_DIR
+from wdp.config import REFERENCE_DIR, SAMPLE_DIR, SCREENING_DIR
 from wdp.db import writes
 
 REGISTER_FILE = "pathfinders.csv"
@@ -54,6 +55,21 @@ class PathfinderEntry(BaseModel):
     region_code: Code
     lead_organisation: str
     is_synthetic: bool
+
+
+class Standard(BaseModel):
+    """A national screening standard (``data/reference/screening_standards.csv``)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+    programme: Choice(Programme)
+    measure: Choice(Measure)
+    age: str | None
+    level: Literal["acceptable", "achievable", "lower_threshold"]
+    threshold: float = Field(gt=0, le=100)
+    valid_from: OptDay
+    valid_to: OptDay
+    source: str
+    note: str | None
 
 
 class BenchmarkRow(BaseModel):
@@ -106,9 +122,21 @@ def read_benchmark(path: Path) -> pd.DataFrame:
     return frame
 
 
+STANDARDS_FILE = "screening_standards.csv"
+
+
+def read_standards(path: Path = REFERENCE_DIR / STANDARDS_FILE) -> pd.DataFrame:
+    frame = _read_csv_rows(path, Standard)
+    for column in ("valid_from", "valid_to"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
 def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Replace the shipped reference tables (ODS practices, ONS areas and changes, services)."""
+    """Replace the shipped reference tables (ODS practices, ONS areas and changes, services,
+    national standards)."""
     return {
+        "ref_standard": writes.replace_reference(con, "ref_standard", read_standards()),
         "ref_gp_practice": writes.replace_reference(con, "ref_gp_practice", read_gp_practices()),
         "ref_area": writes.replace_reference(con, "ref_area", read_areas()),
         "ref_area_change": writes.replace_reference(con, "ref_area_change", read_area_changes()),
@@ -128,10 +156,28 @@ def init_database(con: duckdb.DuckDBPyConnection, *, register: Path | None) -> d
     return counts
 
 
+def import_public_data(
+    con: duckdb.DuckDBPyConnection, directory: Path = SCREENING_DIR
+) -> list[ImportReport]:
+    """Import the shipped public screening exports listed in the folder's manifest."""
+    manifest = json.loads((directory / "manifest.json").read_text())
+    return [
+        import_file(
+            con,
+            directory / entry["file"],
+            indicator_id=entry.get("indicator_id"),
+            indicator_name=entry.get("indicator_name"),
+            imported_by=SAMPLE_LOADER,
+        )
+        for entry in manifest["files"]
+    ]
+
+
 @dataclass
 class SeedResult:
     reference: dict[str, int] = field(default_factory=dict)
     reports: list[LoadReport] = field(default_factory=list)
+    public: list[ImportReport] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,12 +187,22 @@ class SeedResult:
                 {"file": Path(r.file).name, "status": r.status, "errors": len(r.errors)}
                 for r in self.reports
             ],
+            "public": [
+                {
+                    "file": Path(r.file).name,
+                    "status": r.status,
+                    "indicator_id": r.indicator_id,
+                    "rows_loaded": r.details.get("rows_loaded", 0),
+                }
+                for r in self.public
+            ],
             "unexpected": self.unexpected,
         }
 
 
 def seed(con: duckdb.DuckDBPyConnection, *, sample_dir: Path = SAMPLE_DIR) -> SeedResult:
-    """Load reference data, the sample register and benchmarks, then every sample return."""
+    """Reference data, public screening data, the sample register and benchmarks, then every
+    sample return."""
     result = SeedResult()
     result.reference = load_reference(con)
     result.reference["ref_pathfinder"] = writes.replace_reference(
@@ -155,6 +211,10 @@ def seed(con: duckdb.DuckDBPyConnection, *, sample_dir: Path = SAMPLE_DIR) -> Se
     result.reference["benchmark_screening"] = writes.replace_reference(
         con, "benchmark_screening", read_benchmark(sample_dir / BENCHMARK_FILE)
     )
+    result.public = import_public_data(con)
+    for report in result.public:
+        if report.status == "rejected":
+            result.unexpected.append(f"{Path(report.file).name}: {'; '.join(report.errors)}")
     manifest = json.loads((sample_dir / MANIFEST_FILE).read_text())
     for entry in manifest["returns"]:
         report = load_return(con, sample_dir / entry["file"], loaded_by=SAMPLE_LOADER)

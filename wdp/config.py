@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 REFERENCE_DIR = DATA_DIR / "reference"
 SAMPLE_DIR = DATA_DIR / "sample"
+SCREENING_DIR = DATA_DIR / "screening"  # public screening exports (real data)
 DEFAULT_DB = DATA_DIR / "wdp.duckdb"
 
 # Environment variable that overrides the database path for the app and the CLI.
@@ -31,6 +32,7 @@ SYNTHETIC_LABEL = "Synthetic sample data: not real pathfinder figures"
 OGL_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0."
 )
+PUBLIC_DATA_LABEL = "Public data: OHID Fingertips / PHE screening coverage. " + OGL_ATTRIBUTION
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:

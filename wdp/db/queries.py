@@ -103,6 +103,21 @@ def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             "screening_services": one("SELECT count(*) FROM ref_screening_service"),
         },
         "synthetic_pathfinders": one("SELECT count(*) FROM ref_pathfinder WHERE is_synthetic"),
+        "public_indicators": [
+            dict(
+                zip(
+                    ("indicator_id", "indicator_name", "programme", "measure", "rows"),
+                    r,
+                    strict=True,
+                )
+            )
+            for r in con.execute(
+                "SELECT indicator_id, indicator_name, programme, measure, rows_loaded "
+                "FROM public_indicator ORDER BY indicator_id"
+            ).fetchall()
+        ],
+        "public_rows": one("SELECT count(*) FROM public_indicator_value"),
+        "standards": one("SELECT count(*) FROM ref_standard"),
     }
 
 

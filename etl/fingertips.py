@@ -1,0 +1,202 @@
+"""Import OHID Fingertips indicator exports as the national benchmark.
+
+``python -m etl import-fingertips FILE... [--indicator-id N --indicator-name TEXT] [--json]``
+
+Both layouts in use are read: the current 27-column "all data for one indicator" export, and the
+older 14-column PHE one (which carries no indicator id or name: give them on the command line).
+Any indicator in those layouts loads; nothing here knows which screening indicators exist.
+
+Per file: the same file again is ``unchanged``; a new export of an indicator replaces its rows in
+one transaction; a file of another layout is ``rejected`` naming the missing columns, and nothing is
+loaded. The report proves our statistics: our Wilson limits and England judgements, computed from
+Count and Denominator, against the ones the publisher printed in the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from etl.load import default_loader
+from wdp.db import public
+from wdp.db.connection import DatabaseError
+
+Status = Literal["imported", "unchanged", "rejected"]
+PROGRAMMES = ("breast", "cervical", "bowel")
+MEASURES = ("coverage", "uptake", "first-time attendance")
+
+
+@dataclass
+class ImportReport:
+    """What happened to one file (``--json`` prints ``as_dict()``)."""
+
+    file: str
+    status: Status
+    indicator_id: int | None = None
+    indicator_name: str | None = None
+    layout: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        figures = {
+            "rows_read": 0,
+            "rows_loaded": 0,
+            "rows_skipped": {},
+            "ci_check": {"rows_compared": 0, "max_abs_diff_95": None, "max_abs_diff_998": None},
+            "england_comparison": {"rows_compared": 0, "agree": 0},
+            **self.details,
+        }
+        return {
+            "file": self.file,
+            "status": self.status,
+            "indicator_id": self.indicator_id,
+            "indicator_name": self.indicator_name,
+            "layout": self.layout,
+            **figures,
+            "errors": self.errors,
+        }
+
+
+def describe_indicator(name: str) -> dict[str, str | None]:
+    """Programme and measure when the indicator's name says them (else None)."""
+    lowered = name.lower()
+    programme = next((p for p in PROGRAMMES if p in lowered), None)
+    measure = next((m for m in MEASURES if m in lowered), None)
+    return {
+        "programme": programme,
+        "measure": measure.replace("-", "_").replace(" ", "_") if measure else None,
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    indicator_id: int | None = None,
+    indicator_name: str | None = None,
+    imported_by: str | None = None,
+) -> ImportReport:
+    """Import one export. Never raises for a bad file: the report says what was wrong."""
+    if not con.execute("SELECT count(*) FROM ref_area").fetchone()[0]:
+        raise DatabaseError(
+            "This database has no ONS area codes, so old codes cannot be mapped. Run "
+            "`python -m etl init` (or `python -m etl seed`) first."
+        )
+    path = Path(path)
+    report = ImportReport(str(path), "rejected")
+    audit: dict[str, Any] = {
+        "file_name": path.name,
+        "imported_by": imported_by or default_loader(),
+        "imported_at": dt.datetime.now(),
+    }
+    try:
+        audit["content_sha256"] = _sha256(path)
+    except OSError as error:
+        report.errors.append(f"The file could not be read: {error.strerror}.")
+        return report
+    try:
+        return _import(con, path, report, audit, indicator_id, indicator_name)
+    finally:
+        public.drop_staging(con)
+
+
+def _reject(
+    con: duckdb.DuckDBPyConnection, report: ImportReport, audit: dict[str, Any], message: str
+) -> ImportReport:
+    report.errors.append(message)
+    public.record_import(
+        con,
+        {
+            **audit,
+            "status": "rejected",
+            "indicator_id": report.indicator_id,
+            "report": report.as_dict(),
+        },
+    )
+    return report
+
+
+def _import(con, path, report, audit, indicator_id, indicator_name) -> ImportReport:
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return _reject(
+            con,
+            report,
+            audit,
+            f"{path.name} is not a CSV file. Download the "
+            "indicator from Fingertips as CSV ('all data for one indicator').",
+        )
+    try:
+        columns = public.stage_csv(con, path)
+    except duckdb.Error as error:
+        first = str(error).splitlines()[0]
+        return _reject(
+            con, report, audit, f"{path.name} could not be read as a CSV file ({first})."
+        )
+    layout, missing = public.detect_layout(columns)
+    if layout is None:
+        return _reject(
+            con,
+            report,
+            audit,
+            f"{path.name} is not a Fingertips indicator export: it has no column(s) "
+            f"{', '.join(repr(m) for m in missing)}. Export the indicator as "
+            "'all data for one indicator' CSV.",
+        )
+    report.layout = layout
+    if public.LAYOUTS[layout]["indicator_id"] is None and (
+        indicator_id is None or not indicator_name
+    ):
+        return _reject(
+            con,
+            report,
+            audit,
+            f"{path.name} is in the older PHE layout, which does not say which "
+            "indicator it holds. Give it with --indicator-id and --indicator-name.",
+        )
+    if public.LAYOUTS[layout]["indicator_id"] is not None:
+        indicator_id = indicator_name = None  # the file says; never second-guess it
+    public.stage_rows(con, layout, indicator_id=indicator_id, indicator_name=indicator_name)
+    found = public.staged_indicators(con)
+    ids = [i for i, _, _ in found if i is not None]
+    if len(ids) != 1:
+        what = "no indicator id" if not ids else f"{len(ids)} indicators ({ids[:5]})"
+        return _reject(
+            con,
+            report,
+            audit,
+            f"{path.name} holds {what}; an import takes one "
+            "indicator per file ('all data for one indicator').",
+        )
+    report.indicator_id = ids[0]
+    report.indicator_name = next(n for i, n, _ in found if i == ids[0])
+    audit["indicator_id"] = report.indicator_id
+    report.details = public.staged_report(con)
+    if public.indicator_fingerprint(con, report.indicator_id) == audit["content_sha256"]:
+        report.status = "unchanged"
+        public.record_import(con, {**audit, "status": "unchanged", "report": report.as_dict()})
+        return report
+    if report.details["rows_loaded"] == 0:
+        return _reject(con, report, audit, f"{path.name} has no rows with a value to load.")
+    indicator = {
+        "indicator_id": report.indicator_id,
+        "indicator_name": report.indicator_name,
+        "layout": layout,
+        **describe_indicator(report.indicator_name or ""),
+    }
+    report.status = "imported"
+    public.replace_indicator(con, indicator=indicator, report=report.as_dict(), audit=audit)
+    return report

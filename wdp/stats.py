@@ -1,0 +1,62 @@
+"""Statistics the way OHID Fingertips computes them, so our figures can be checked against theirs.
+
+- Proportions get Wilson score confidence intervals, at 95% and 99.8%, in percent.
+- An area is Better / Similar / Worse than a benchmark when its 95% interval lies wholly above /
+  overlaps / lies wholly below the benchmark value (for screening, high is good).
+
+``wdp.db.public`` computes the same intervals in SQL for bulk imports; a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import numpy.typing as npt
+
+# Two-sided normal quantiles: 1.959963984540054 and 3.090232306167813.
+Z95 = NormalDist().inv_cdf(0.975)
+Z998 = NormalDist().inv_cdf(0.999)
+
+ArrayLike = npt.ArrayLike
+
+
+def z_for(level: float) -> float:
+    """The two-sided normal quantile for a confidence level given in percent (95, 99.8, ...)."""
+    return NormalDist().inv_cdf(0.5 + level / 200)
+
+
+def wilson_interval(
+    count: ArrayLike, denominator: ArrayLike, *, z: float = Z95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for count/denominator, in percent; NaN where undefined."""
+    c = np.asarray(count, dtype=float)
+    n = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        valid = (n > 0) & (c >= 0) & (c <= n)
+        p = np.where(valid, c / n, np.nan)
+        centre = p + z * z / (2 * n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        scale = 1 + z * z / n
+        lower = np.where(valid, 100 * (centre - half) / scale, np.nan)
+        upper = np.where(valid, 100 * (centre + half) / scale, np.nan)
+    return lower, upper
+
+
+def compare_to_benchmark(
+    lower: ArrayLike, upper: ArrayLike, benchmark: ArrayLike, *, high_is_good: bool = True
+) -> np.ndarray:
+    """'better' / 'similar' / 'worse' from an interval and a benchmark value; '' if unknown."""
+    lo = np.asarray(lower, dtype=float)
+    hi = np.asarray(upper, dtype=float)
+    bench = np.asarray(benchmark, dtype=float)
+    above, below = lo > bench, hi < bench
+    good, bad = (above, below) if high_is_good else (below, above)
+    known = ~(np.isnan(lo) | np.isnan(hi) | np.isnan(bench))
+    return np.where(~known, "", np.where(good, "better", np.where(bad, "worse", "similar")))
+
+
+def nearest_level(z: float) -> float:
+    """The common confidence level (in percent) whose quantile is closest to ``z``."""
+    levels = (80.0, 90.0, 95.0, 98.0, 99.0, 99.5, 99.8, 99.9)
+    return min(levels, key=lambda level: abs(z_for(level) - z))
