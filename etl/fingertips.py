@@ -91,7 +91,7 @@ def import_file(
     imported_by: str | None = None,
 ) -> ImportReport:
     """Import one export. Never raises for a bad file: the report says what was wrong."""
-    if not con.execute("SELECT count(*) FROM ref_area").fetchone()[0]:
+    if not public.has_area_codes(con):
         raise DatabaseError(
             "This database has no ONS area codes, so old codes cannot be mapped. Run "
             "`python -m etl init` (or `python -m etl seed`) first."

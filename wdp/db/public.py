@@ -75,6 +75,11 @@ NON_GEOGRAPHIC_TYPES = ("ons 2011 group", "ons 2011 subgroup")
 RAW, ROWS = "_public_raw", "_public_rows"
 
 
+def has_area_codes(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the ONS area codes (needed to map old codes) are loaded."""
+    return con.execute("SELECT count(*) FROM ref_area").fetchone()[0] > 0
+
+
 def layout_columns(layout: str) -> list[str]:
     return [c for c in LAYOUTS[layout].values() if c is not None]
 
