@@ -291,3 +291,15 @@ def test_import_fingertips_cli_prints_the_report_as_json(reference_db: Path) -> 
     assert {"rows_compared", "agree"} <= set(report["england_comparison"])
     refused = etl("import-fingertips", str(BREAST_14), db=reference_db)
     assert refused.returncode == 1 and "--indicator-id" in refused.stdout
+
+
+def test_each_published_figure_is_stored_once(reference_db: Path) -> None:
+    """The import de-duplicates on the natural key (the table has no unique index, for speed)."""
+    for path in (CERVICAL_27, BREAST_14):
+        run_import(reference_db, path)
+    with open_db(reference_db, read_only=True) as con:
+        total, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT (indicator_id, area_code, sex, age, category_type, "
+            "category, time_period)) FROM public_indicator_value"
+        ).fetchone()
+    assert total == distinct > 8000

@@ -208,36 +208,38 @@ def stage_rows(
                                  time_period
                     ORDER BY csv_row) AS copy_number
             FROM classified
+        ),
+        computed AS (
+            SELECT k.* EXCLUDE (copy_number, skip_reason),
+                CASE WHEN k.skip_reason IS NULL AND k.copy_number > 1
+                     THEN 'repeat of an earlier row (a unitary authority listed in two hierarchies)'
+                     ELSE k.skip_reason END AS skip_reason,
+                coalesce(a.current_code, k.area_code) AS current_area_code,
+                {_wilson("lower", Z95)} AS lower_95,
+                {_wilson("upper", Z95)} AS upper_95,
+                {_wilson("lower", Z998)} AS lower_998,
+                {_wilson("upper", Z998)} AS upper_998
+            FROM kept k LEFT JOIN ref_area a ON a.area_code = k.area_code
+        ),
+        benchmarked AS (
+            -- England's own value for the same indicator, period, sex and age
+            SELECT *, max(value) FILTER (
+                    WHERE area_type = 'england' AND category_type = '' AND skip_reason IS NULL)
+                OVER (PARTITION BY indicator_id, time_period, sex, age) AS england_value
+            FROM computed
         )
-        SELECT k.* EXCLUDE (copy_number, skip_reason),
-            CASE WHEN k.skip_reason IS NULL AND k.copy_number > 1
-                 THEN 'repeat of an earlier row (a unitary authority listed in two hierarchies)'
-                 ELSE k.skip_reason END AS skip_reason,
-            coalesce(a.current_code, k.area_code) AS current_area_code,
-            {_wilson("lower", Z95)} AS lower_95,
-            {_wilson("upper", Z95)} AS upper_95,
-            {_wilson("lower", Z998)} AS lower_998,
-            {_wilson("upper", Z998)} AS upper_998
-        FROM kept k LEFT JOIN ref_area a ON a.area_code = k.area_code
+        -- Our England comparison: the area's 95% interval against England's value.
+        SELECT * EXCLUDE (england_value),
+            CASE
+                WHEN area_type = 'england' AND category_type = '' THEN 'not_compared'
+                WHEN england_value IS NULL OR lower_95 IS NULL THEN 'not_compared'
+                WHEN lower_95 > england_value THEN 'better'
+                WHEN upper_95 < england_value THEN 'worse'
+                ELSE 'similar'
+            END AS compared_to_england
+        FROM benchmarked
         """,
         params,
-    )
-    # Our England comparison: each area's 95% interval against England's value, same period.
-    con.execute(
-        f"""
-        ALTER TABLE {ROWS} ADD COLUMN compared_to_england VARCHAR;
-        UPDATE {ROWS} r SET compared_to_england = CASE
-            WHEN r.area_type = 'england' AND r.category_type = '' THEN 'not_compared'
-            WHEN e.value IS NULL OR r.lower_95 IS NULL THEN 'not_compared'
-            WHEN r.lower_95 > e.value THEN 'better'
-            WHEN r.upper_95 < e.value THEN 'worse'
-            ELSE 'similar' END
-        FROM (SELECT r2.csv_row, e2.value FROM {ROWS} r2 LEFT JOIN {ROWS} e2
-              ON e2.indicator_id = r2.indicator_id AND e2.time_period = r2.time_period
-             AND e2.sex = r2.sex AND e2.age = r2.age AND e2.area_type = 'england'
-             AND e2.category_type = '' AND e2.skip_reason IS NULL) e
-        WHERE e.csv_row = r.csv_row
-        """
     )
 
 
@@ -325,43 +327,40 @@ def _ci_check(con: duckdb.DuckDBPyConnection, *, sample: int) -> dict[str, Any]:
         FROM _public_ci
         """
     ).fetchone()
-    from wdp.stats import nearest_level
-
-    reasons: dict[str, int] = {}
-    examples: list[dict[str, Any]] = []
-    rows = con.execute(
+    # Disagreements grouped by what might explain them (few groups, however many rows).
+    groups = con.execute(
         """
-        SELECT csv_row, area_code, time_period, diff_95 > tolerance_95, diff_998 > tolerance_998,
-               implied_z_998, value_inconsistent, diff_95, diff_998
+        SELECT value_inconsistent, diff_95 > tolerance_95, round(implied_z_998, 2), count(*)
         FROM _public_ci
         WHERE diff_95 > tolerance_95 OR diff_998 > tolerance_998
-        ORDER BY csv_row
+        GROUP BY ALL
         """
     ).fetchall()
-    for row, area, period, bad95, bad998, z998, inconsistent, d95, d998 in rows:
-        if inconsistent:
-            reason = "the published value is not Count / Denominator (rounded or revised counts)"
-        elif bad998 and not bad95 and z998 is not None:
-            level = nearest_level(z998)
-            reason = (
-                f"the published 99.8% limits are the width of a {level:g}% interval"
-                if level != 99.8
-                else "the published 99.8% limits differ (reason unknown)"
-            )
-        else:
-            reason = "unexplained"
-        reasons[reason] = reasons.get(reason, 0) + 1
-        if len(examples) < sample:
-            examples.append(
-                {
-                    "csv_row": row,
-                    "area_code": area,
-                    "time_period": period,
-                    "diff_95": d95,
-                    "diff_998": d998,
-                    "reason": reason,
-                }
-            )
+    reasons: dict[str, int] = {}
+    for inconsistent, bad95, z998, n in groups:
+        reason = _likely_reason(inconsistent, bad95, z998)
+        reasons[reason] = reasons.get(reason, 0) + n
+    examples = []
+    for row, area, period, d95, d998, inconsistent, bad95, z998 in con.execute(
+        """
+        SELECT csv_row, area_code, time_period, diff_95, diff_998, value_inconsistent,
+               diff_95 > tolerance_95, implied_z_998
+        FROM _public_ci
+        WHERE diff_95 > tolerance_95 OR diff_998 > tolerance_998
+        ORDER BY csv_row LIMIT ?
+        """,
+        [sample],
+    ).fetchall():
+        examples.append(
+            {
+                "csv_row": row,
+                "area_code": area,
+                "time_period": period,
+                "diff_95": d95,
+                "diff_998": d998,
+                "reason": _likely_reason(inconsistent, bad95, z998),
+            }
+        )
     con.execute("DROP TABLE IF EXISTS _public_ci")
     return {
         "rows_compared": compared_95,
@@ -373,6 +372,20 @@ def _ci_check(con: duckdb.DuckDBPyConnection, *, sample: int) -> dict[str, Any]:
         "likely_reasons": reasons,
         "examples": examples,
     }
+
+
+def _likely_reason(value_inconsistent: bool, bad_95: bool, implied_z_998: float | None) -> str:
+    """The likeliest explanation of a published limit that our computation does not reproduce."""
+    from wdp.stats import nearest_level
+
+    if value_inconsistent:
+        return "the published value is not Count / Denominator (rounded or revised counts)"
+    if not bad_95 and implied_z_998 is not None and nearest_level(implied_z_998) != 99.8:
+        return (
+            f"the published 99.8% limits are the width of a "
+            f"{nearest_level(implied_z_998):g}% interval"
+        )
+    return "unexplained"
 
 
 def _england_check(con: duckdb.DuckDBPyConnection, *, sample: int) -> dict[str, Any]:

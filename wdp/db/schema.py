@@ -278,8 +278,10 @@ CREATE TABLE public_indicator_value (
     lower_998             DOUBLE,             -- ours: Wilson score, 99.8%
     upper_998             DOUBLE,
     compared_to_england   VARCHAR,            -- ours: better | similar | worse | not_compared
-    value_note            VARCHAR,
-    PRIMARY KEY (indicator_id, area_code, sex, age, category_type, category, time_period)
+    value_note            VARCHAR
+    -- one row per (indicator_id, area_code, sex, age, category_type, category, time_period):
+    -- the import de-duplicates on that key before inserting (a unique index here would cost
+    -- more than the rest of a million-row import; tests/test_fingertips.py checks it)
 )"""
 
 # Every import attempt, like ``submission`` for returns.

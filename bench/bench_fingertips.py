@@ -1,0 +1,106 @@
+"""Benchmark: import a 1,000,000-row file in the Fingertips layout.
+
+    .venv/bin/python bench/bench_fingertips.py [--rows 1000000] [--runs 3]
+
+The file is the shipped 93560 export repeated with shifted time periods until it has ``--rows``
+rows (every row a distinct key). Prints the median import time and rows/s, and the same for
+DuckDB's own ``read_csv`` of the file into a table (the floor), and their ratio. Figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import duckdb  # noqa: E402
+
+from etl.fingertips import import_file  # noqa: E402
+from etl.seed import load_reference  # noqa: E402
+from wdp.config import SCREENING_DIR  # noqa: E402
+from wdp.db.connection import open_db  # noqa: E402
+
+SOURCE = SCREENING_DIR / "fingertips_93560_cervical_coverage_25_49_2010_2024.csv"
+
+
+def big_file(path: Path, rows: int) -> int:
+    with SOURCE.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        body = list(reader)
+    period = header.index("Time period")
+    sortable = header.index("Time period Sortable")
+    written = 0
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        copy = 0
+        while written < rows:
+            for row in body:
+                if written >= rows:
+                    break
+                year = int(row[period]) + 100 * copy  # a distinct period per copy
+                out = list(row)
+                out[period], out[sortable] = str(year), str(year * 10000)
+                writer.writerow(out)
+                written += 1
+            copy += 1
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="wdp-bench-ft-"))
+    try:
+        path = work / "big_export.csv"
+        rows = big_file(path, args.rows)
+        master = work / "reference.duckdb"
+        with open_db(master, create=True) as con:
+            load_reference(con)
+
+        floors = []
+        for _ in range(args.runs):
+            con = duckdb.connect()
+            start = time.perf_counter()
+            con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(path)])
+            floors.append(time.perf_counter() - start)
+            con.close()
+        imports, report = [], None
+        for i in range(args.runs):
+            db = work / f"run{i}.duckdb"
+            shutil.copy(master, db)
+            with open_db(db) as con:
+                start = time.perf_counter()
+                report = import_file(con, path)
+                imports.append(time.perf_counter() - start)
+        assert report is not None and report.status == "imported", report.errors
+        floor, total = statistics.median(floors), statistics.median(imports)
+        print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+              f"{platform.python_version()}, duckdb {duckdb.__version__}; median of {args.runs}")
+        print(f"File: {rows:,} rows x 27 columns, {path.stat().st_size / 1e6:.0f} MB; "
+              f"{report.details['rows_loaded']:,} loaded")
+        print(f"{'step':44} {'seconds':>8} {'rows/s':>11}")
+        print(f"{'DuckDB read_csv into a table (floor)':44} {floor:8.2f} {rows / floor:11,.0f}")
+        print(f"{'import-fingertips (parse, check, load)':44} {total:8.2f} {rows / total:11,.0f}")
+        print(f"import / read_csv: {total / floor:.1f}x")
+        print(f"Target (issue 3): at least 200,000 rows/s -> "
+              f"{'met' if rows / total >= 200_000 else 'MISSED'}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
