@@ -38,3 +38,20 @@ def test_comparison_with_a_benchmark_needs_the_whole_interval_beyond_it() -> Non
 def test_nearest_level_names_the_interval_a_width_implies() -> None:
     assert nearest_level(2.81) == 99.5
     assert nearest_level(3.09) == 99.8
+
+
+def test_pathfinder_figures_carry_the_same_wilson_limits_in_sql(seeded_db) -> None:
+    from wdp.db.connection import open_db
+    from wdp.stats import Z998
+
+    with open_db(seeded_db, read_only=True) as con:
+        rows = con.execute(
+            "SELECT numerator, denominator, value, lower_95, upper_95, lower_998, upper_998 "
+            "FROM latest_screening_ci"
+        ).df()
+    assert len(rows) > 1000
+    assert np.allclose(rows["value"], 100 * rows["numerator"] / rows["denominator"])
+    lower, upper = wilson_interval(rows["numerator"], rows["denominator"])
+    assert np.allclose(rows["lower_95"], lower) and np.allclose(rows["upper_95"], upper)
+    lower, upper = wilson_interval(rows["numerator"], rows["denominator"], z=Z998)
+    assert np.allclose(rows["lower_998"], lower) and np.allclose(rows["upper_998"], upper)

@@ -244,13 +244,7 @@ def stage_rows(
 
 
 def _wilson(side: str, z: float) -> str:
-    sign = "-" if side == "lower" else "+"
-    return f"""CASE WHEN k.count IS NOT NULL AND k.denominator > 0 AND k.count >= 0
-                     AND k.count <= k.denominator THEN
-        100 * ((k.count / k.denominator) + {z}^2 / (2 * k.denominator) {sign} {z} * sqrt(
-            (k.count / k.denominator) * (1 - k.count / k.denominator) / k.denominator
-            + {z}^2 / (4 * k.denominator ^ 2)))
-        / (1 + {z}^2 / k.denominator) END"""
+    return f"wilson_{side}(k.count, k.denominator, {z})"
 
 
 def staged_indicators(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, str | None, int]]:

@@ -332,6 +332,30 @@ CREATE TABLE ref_icb (
     nhs_region_name  VARCHAR
 )"""
 
+# Wilson score limits in percent, as Fingertips computes them (wdp/stats.py is the Python twin;
+# a test keeps them equal). NULL where count/denominator is not a proportion.
+WILSON_MACROS = [
+    f"""
+CREATE OR REPLACE MACRO wilson_{side}(c, n, z) AS
+    CASE WHEN c IS NOT NULL AND n > 0 AND c >= 0 AND c <= n THEN
+        100 * ((c / n) + z * z / (2 * n) {sign} z * sqrt((c / n) * (1 - c / n) / n
+              + z * z / (4 * n * n))) / (1 + z * z / n)
+    END"""
+    for side, sign in (("lower", "-"), ("upper", "+"))
+]
+
+# Pathfinder screening figures with their value and 95% / 99.8% Wilson limits, in percent.
+LATEST_SCREENING_CI_VIEW = """
+CREATE OR REPLACE VIEW latest_screening_ci AS
+SELECT *,
+       100.0 * numerator / denominator AS value,
+       wilson_lower(numerator, denominator, 1.959963984540054) AS lower_95,
+       wilson_upper(numerator, denominator, 1.959963984540054) AS upper_95,
+       wilson_lower(numerator, denominator, 3.090232306167813) AS lower_998,
+       wilson_upper(numerator, denominator, 3.090232306167813) AS upper_998
+FROM latest_screening
+"""
+
 RETURN_TABLES = ("training", "activity", "screening", "pathfinder_status", "milestone", "risk")
 
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
@@ -378,6 +402,8 @@ MIGRATIONS.append(
             REF_STANDARD,
             REF_AREA_PARENT,
             REF_ICB,
+            *WILSON_MACROS,
+            LATEST_SCREENING_CI_VIEW,
         ],
     )
 )
