@@ -67,24 +67,29 @@ def _read(db: str, query: Callable[..., T], **kwargs: Any) -> T:
         return query(con, **kwargs)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _database_summary(db: str, stamp: int) -> dict[str, Any]:
-    return _read(db, queries.database_summary)
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES * 8, show_spinner=False)
+def _cached(db: str, stamp: int, name: str, kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    """One query's result for one database file version and one set of arguments."""
+    return _read(db, _QUERIES[name], **dict(kwargs))
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _pathfinder_overview(db: str, stamp: int) -> pd.DataFrame:
-    return _read(db, queries.pathfinder_overview)
+_QUERIES: dict[str, Callable[..., Any]] = {}
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _champions_by_period(db: str, stamp: int) -> pd.DataFrame:
-    return _read(db, queries.champions_by_period)
+def cached_query(query: Callable[..., T]) -> Callable[..., T]:
+    """Wrap a named query (``query(con, **kwargs)``) as a cached, read-only page loader.
 
+    The loader takes the query's keyword arguments, reads the configured database and turns any
+    database problem into a sentence on the page (see ``_load``).
+    """
+    name = f"{query.__module__}.{query.__qualname__}"
+    _QUERIES[name] = query
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
-def _submission_history(db: str, stamp: int, limit: int) -> pd.DataFrame:
-    return _read(db, queries.submission_history, limit=limit)
+    def load(**kwargs: Any) -> T:
+        return _load(lambda db, stamp: _cached(db, stamp, name, tuple(sorted(kwargs.items()))))
+
+    load.__doc__ = query.__doc__
+    return load
 
 
 @st.cache_resource(max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
@@ -98,7 +103,7 @@ def _stop_with(kind: Callable[..., Any], message: str) -> NoReturn:
     st.stop()
 
 
-def _load(loader: Callable[..., T], *args: Any) -> T:
+def _load(loader: Callable[[str, int], T]) -> T:
     """Call a cached loader on the configured database; explain any database problem and stop."""
     path = db_path()
     seed_hint = f"Build the sample one with `python -m etl seed --db {path}` (or `make run`)"
@@ -110,7 +115,7 @@ def _load(loader: Callable[..., T], *args: Any) -> T:
         )
     try:
         _upgrade_schema(str(path), _stamp(path))
-        return loader(str(path), _stamp(path), *args)
+        return loader(str(path), _stamp(path))
     except DatabaseMissing:
         _stop_with(
             st.info,
@@ -132,21 +137,10 @@ def _load(loader: Callable[..., T], *args: Any) -> T:
         _stop_with(st.error, f"The database {path} could not be read ({first_line}). {seed_hint}.")
 
 
-def database_summary() -> dict[str, Any]:
-    """What the database holds (``queries.database_summary``)."""
-    return _load(_database_summary)
-
-
-def pathfinder_overview() -> pd.DataFrame:
-    return _load(_pathfinder_overview)
-
-
-def champions_by_period() -> pd.DataFrame:
-    return _load(_champions_by_period)
-
-
-def submission_history(*, limit: int = 500) -> pd.DataFrame:
-    return _load(_submission_history, limit)
+database_summary = cached_query(queries.database_summary)
+pathfinder_overview = cached_query(queries.pathfinder_overview)
+champions_by_period = cached_query(queries.champions_by_period)
+submission_history = cached_query(queries.submission_history)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -163,6 +157,9 @@ def setup_page(title: str, *, page_title: str | None = None) -> dict[str, Any]:
     st.set_page_config(
         page_title=page_title or f"{title} · {APP_TITLE}", page_icon=PAGE_ICON, layout="wide"
     )
+    from wdp.ui.filters import menu
+
+    menu()
     st.title(title)
     summary = database_summary()
     synthetic_banner(summary["synthetic_pathfinders"] > 0)
