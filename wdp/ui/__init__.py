@@ -225,3 +225,55 @@ def submission_table(history: pd.DataFrame, overview: pd.DataFrame) -> Styler:
         }
     )
     return table.style.map(_tint(STATUS_TINTS), subset=["Status"])
+
+
+# ------------------------------------------------------------------------------------------------
+# Charts with their data, downloads and definitions
+# ------------------------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for download; text that a spreadsheet would run as a formula is neutralised."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype) in ("str", "string"):
+            safe[column] = safe[column].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v
+            )
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def download_csv(
+    frame: pd.DataFrame, *, filename: str, key: str, label: str = "Download CSV"
+) -> None:
+    st.download_button(
+        label, csv_bytes(frame), file_name=filename, mime="text/csv", key=key, icon="⬇️"
+    )
+
+
+def show_chart(
+    figure: Any, data: pd.DataFrame, *, key: str, filename: str, note: str | None = None
+) -> None:
+    """A chart, then its data as a table with a CSV download (every chart has both)."""
+    st.plotly_chart(figure, key=key, config={"displaylogo": False})
+    if note:
+        st.caption(note)
+    with st.expander("Data behind this chart"):
+        st.dataframe(data, hide_index=True)
+        download_csv(data, filename=filename, key=f"{key}_csv")
+
+
+def definitions(items: dict[str, str], *, title: str = "Definitions") -> None:
+    """What each measure means: numerator, denominator, source, method."""
+    with st.expander(title):
+        for term, meaning in items.items():
+            st.markdown(f"**{term}**: {meaning}")
+
+
+def public_data_note() -> None:
+    """The attribution public data carries wherever it is shown."""
+    from wdp.config import PUBLIC_DATA_LABEL
+
+    st.caption(PUBLIC_DATA_LABEL)
