@@ -402,9 +402,14 @@ MIGRATIONS.append(
             REF_STANDARD,
             REF_AREA_PARENT,
             REF_ICB,
-            *WILSON_MACROS,
-            LATEST_SCREENING_CI_VIEW,
         ],
+    )
+)
+MIGRATIONS.append(
+    (
+        4,
+        "Wilson interval macros and pathfinder figures with CIs",
+        [*WILSON_MACROS, LATEST_SCREENING_CI_VIEW],
     )
 )
 
