@@ -55,3 +55,16 @@ def test_pathfinder_figures_carry_the_same_wilson_limits_in_sql(seeded_db) -> No
     assert np.allclose(rows["lower_95"], lower) and np.allclose(rows["upper_95"], upper)
     lower, upper = wilson_interval(rows["numerator"], rows["denominator"], z=Z998)
     assert np.allclose(rows["lower_998"], lower) and np.allclose(rows["upper_998"], upper)
+
+
+def test_change_in_a_count_has_a_poisson_interval() -> None:
+    from wdp.stats import count_ratio_interval
+
+    change, lower, upper = count_ratio_interval(412, 515)
+    assert change == pytest.approx(25.0)
+    # exp(+/- 1.96 * sqrt(1/515 + 1/412)) around the ratio 1.25
+    assert lower == pytest.approx(
+        100 * (1.25 * np.exp(-1.96 * np.sqrt(1 / 515 + 1 / 412)) - 1), abs=0.01
+    )
+    assert 9 < lower < 11 and 41 < upper < 43
+    assert all(np.isnan(count_ratio_interval(0, 5)))

@@ -60,3 +60,22 @@ def nearest_level(z: float) -> float:
     """The common confidence level (in percent) whose quantile is closest to ``z``."""
     levels = (80.0, 90.0, 95.0, 98.0, 99.0, 99.5, 99.8, 99.9)
     return min(levels, key=lambda level: abs(z_for(level) - z))
+
+
+def count_ratio_interval(
+    before: float, after: float, *, z: float = Z95
+) -> tuple[float, float, float]:
+    """Change in a count (e.g. attendances) from ``before`` to ``after`` as a percentage, with a
+    confidence interval treating each count as Poisson (log rate-ratio method).
+
+    Returns (change %, lower %, upper %); NaN when either count is zero.
+    """
+    if before <= 0 or after <= 0:
+        return (float("nan"),) * 3
+    ratio = after / before
+    spread = z * np.sqrt(1 / after + 1 / before)
+    return (
+        100 * (ratio - 1),
+        100 * (ratio * np.exp(-spread) - 1),
+        100 * (ratio * np.exp(spread) - 1),
+    )

@@ -1,0 +1,208 @@
+"""Screening charts and tables: league table, compare-areas chart, hex map, trend, funnel.
+
+Judgements against England are always shown with a word and a shape as well as a colour
+(Fingertips' convention, in NHS colours), so nothing relies on colour alone. One measure per chart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from wdp.charts import NHS_BLUE, NHS_DARK_GREY, NHS_TEXT
+
+# judgement -> (label, colour, marker symbol, text symbol)
+JUDGEMENTS: dict[str, tuple[str, str, str, str]] = {
+    "better": ("Better than England", "#007F3B", "triangle-up", "▲"),
+    "similar": ("Similar to England", "#FFB81C", "circle", "●"),
+    "worse": ("Worse than England", "#DA291C", "triangle-down", "▼"),
+    "not_compared": ("Not compared", "#AEB7BD", "square", "■"),
+}
+NO_DATA_COLOUR = "#E8EDEE"
+
+
+def judgement_label(code: str | None) -> str:
+    label, _, _, symbol = JUDGEMENTS.get(code or "not_compared", JUDGEMENTS["not_compared"])
+    return f"{symbol} {label}"
+
+
+def rank_change_label(change: float | None) -> str:
+    if change is None or pd.isna(change):
+        return "new"
+    change = int(change)
+    return "–" if change == 0 else (f"▲ {change}" if change > 0 else f"▼ {-change}")
+
+
+def league_table_frame(league: pd.DataFrame) -> pd.DataFrame:
+    """The league table as people read it (rank 1 = highest value)."""
+    return pd.DataFrame(
+        {
+            "Rank": league["rank"].astype("int64"),
+            "Change in rank": league["rank_change"].map(rank_change_label),
+            "Area": league["area_name"],
+            "Code": league["area_code"],
+            "Value (%)": league["value"].round(1),
+            "95% CI": [
+                f"{lo:.1f} – {hi:.1f}" if pd.notna(lo) else "–"
+                for lo, hi in zip(league["lower_95"], league["upper_95"], strict=True)
+            ],
+            "Screened": league["count"],
+            "Eligible": league["denominator"],
+            "Compared with England": league["compared_to_england"].map(judgement_label),
+        }
+    )
+
+
+def compare_areas_figure(
+    league: pd.DataFrame, *, title: str, highlight: set[str] = frozenset()
+) -> go.Figure:
+    """Every area's value with its 95% CI, sorted, against England's value (a caterpillar)."""
+    data = league.sort_values("value")
+    figure = go.Figure()
+    for code, (label, colour, symbol, _) in JUDGEMENTS.items():
+        part = data[data["compared_to_england"] == code]
+        if part.empty:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=part["value"],
+                y=part["area_name"],
+                mode="markers",
+                name=label,
+                marker={
+                    "color": colour,
+                    "symbol": symbol,
+                    "size": 8,
+                    "line": {"color": NHS_TEXT, "width": 0.5},
+                },
+                error_x={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": part["upper_95"] - part["value"],
+                    "arrayminus": part["value"] - part["lower_95"],
+                    "color": NHS_DARK_GREY,
+                    "thickness": 1,
+                },
+                customdata=np.stack([part["lower_95"], part["upper_95"]], axis=-1),
+                hovertemplate="%{y}: %{x:.1f}% (95% CI %{customdata[0]:.1f} to "
+                "%{customdata[1]:.1f})<extra>" + label + "</extra>",
+            )
+        )
+    england = data["england_value"].dropna()
+    if not england.empty:
+        figure.add_vline(
+            x=float(england.iloc[0]),
+            line={"color": NHS_BLUE, "dash": "dash"},
+            annotation_text=f"England {england.iloc[0]:.1f}%",
+            annotation_position="top",
+        )
+    marked = data[data["area_code"].isin(highlight) | data["current_area_code"].isin(highlight)]
+    for row in marked.itertuples():
+        figure.add_annotation(
+            x=row.value,
+            y=row.area_name,
+            text=f"<b>{row.area_name}</b>",
+            showarrow=True,
+            arrowhead=2,
+            ax=60,
+            ay=0,
+        )
+    figure.update_layout(
+        title=title,
+        xaxis_title="Percent (95% confidence interval)",
+        yaxis={"showticklabels": len(data) <= 40, "title": None},
+        height=max(420, min(14 * len(data), 1400)),
+        legend={"orientation": "h", "y": -0.08},
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure
+
+
+HEX_RADIUS = 1 / np.sqrt(3)  # pointy-top hexagons one unit wide tile an odd-r layout
+_ANGLES = np.deg2rad(30 + 60 * np.arange(7))
+
+
+def _hex_outlines(x: pd.Series, y: pd.Series) -> tuple[list[float | None], list[float | None]]:
+    """Vertices of every hexagon, as one path broken by None (one filled trace per colour)."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for cx, cy in zip(x, y, strict=True):
+        xs += [*(cx + HEX_RADIUS * np.cos(_ANGLES)), None]
+        ys += [*(cy + HEX_RADIUS * np.sin(_ANGLES)), None]
+    return xs, ys
+
+
+def hex_map_figure(
+    hexes: pd.DataFrame, league: pd.DataFrame, *, title: str, highlight: set[str] = frozenset()
+) -> go.Figure:
+    """A hex cartogram (one equal hexagon per local authority, odd-r layout) coloured by the
+    judgement against England, with the judgement's symbol drawn in each hexagon."""
+    merged = hexes.merge(
+        league[
+            ["current_area_code", "value", "lower_95", "upper_95", "compared_to_england"]
+        ].drop_duplicates("current_area_code"),
+        left_on="area_code",
+        right_on="current_area_code",
+        how="left",
+    )
+    merged["x"] = merged["q"] + np.where(merged["r"] % 2 == 1, 0.5, 0.0)
+    merged["y"] = merged["r"] * 1.5 * HEX_RADIUS
+    merged["compared_to_england"] = merged["compared_to_england"].fillna("no_data")
+    styles = {**JUDGEMENTS, "no_data": ("No data", NO_DATA_COLOUR, "hexagon", "")}
+    figure = go.Figure()
+    for code, (label, colour, _, symbol) in styles.items():
+        part = merged[merged["compared_to_england"] == code]
+        if part.empty:
+            continue
+        xs, ys = _hex_outlines(part["x"], part["y"])
+        name = f"{symbol} {label}".strip()
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=colour,
+                name=name,
+                line={"color": "#FFFFFF", "width": 1},
+                hoverinfo="skip",
+                legendgroup=code,
+            )
+        )
+        values = [f"{v:.1f}%" if pd.notna(v) else "no data" for v in part["value"]]
+        figure.add_trace(
+            go.Scatter(
+                x=part["x"],
+                y=part["y"],
+                mode="text",
+                text=[symbol] * len(part),
+                textfont={"size": 9, "color": NHS_TEXT},
+                showlegend=False,
+                legendgroup=code,
+                customdata=np.stack([part["area_name"], values], axis=-1),
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + label + "</extra>",
+            )
+        )
+    for row in merged[merged["area_code"].isin(highlight)].itertuples():
+        figure.add_annotation(
+            x=row.x,
+            y=row.y,
+            text=f"<b>{row.area_name}</b>",
+            showarrow=True,
+            arrowhead=2,
+            ax=-80,
+            ay=-30,
+            bgcolor="#FFFFFF",
+            bordercolor=NHS_TEXT,
+        )
+    figure.update_layout(
+        title=title,
+        height=760,
+        plot_bgcolor="#FFFFFF",
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        legend={"orientation": "v", "x": 0.0, "y": 1.0},
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure
