@@ -258,13 +258,13 @@ def national_uptake_table(rng: random.Random) -> list[dict[str, Any]]:
     rows = []
     for year in (2015, 2016, 2017):
         invited = {s: rng.randint(18_000, 62_000) for s in services}
-        rates = {s: rng.uniform(0.62, 0.78) for s in others}
+        rates = {s: min(0.85, max(0.55, rng.gauss(0.715, 0.028))) for s in others}
         ranked = sorted(others, key=lambda s: rates[s], reverse=True)
         if year in targets:
             above, below = ranked[targets[year] - 2], ranked[targets[year] - 1]
             rates[NMI] = (rates[above] + rates[below]) / 2
         else:
-            rates[NMI] = rng.uniform(0.64, 0.68)
+            rates[NMI] = rng.uniform(0.685, 0.700)
         for s in services:
             numerator = round(invited[s] * rates[s])
             rows.append(
