@@ -24,6 +24,8 @@ def test_headlines_are_computed_with_their_measures_and_intervals(seeded_db: Pat
     assert len({h.measure for h in headlines.values()}) == 4
 
 
-def test_headlines_whose_data_is_missing_are_left_out(reference_db: Path) -> None:
-    with open_db(reference_db) as con:
+def test_headlines_whose_data_is_missing_are_left_out(reference_db: Path, tmp_path: Path) -> None:
+    with open_db(reference_db) as con:  # the national service table, but no returns yet
+        assert [h.key for h in headline_figures(con)] == ["nmi_rank"]
+    with open_db(tmp_path / "empty.duckdb", create=True) as con:
         assert headline_figures(con) == []
