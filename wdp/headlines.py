@@ -126,9 +126,9 @@ def top_post_reach(con: duckdb.DuckDBPyConnection) -> Headline | None:
     return Headline(
         "top_post",
         f"{post['posted_by']}: most-read post",
-        f"{int(post['reach']):,} reached",
-        f"“{post['post_title']}”, {post['month']:%B %Y}. Reach is an output of the campaign, "
-        "not a health outcome.",
+        f"{int(post['reach']):,}",
+        f"people reached by “{post['post_title']}”, {post['month']:%B %Y}. Reach is an output "
+        "of the campaign, not a health outcome.",
         "social-media reach",
         ACTIVITY_PAGE,
     )

@@ -98,20 +98,31 @@ def compare_areas_figure(
             annotation_position="top",
         )
     marked = data[data["area_code"].isin(highlight) | data["current_area_code"].isin(highlight)]
-    for row in marked.itertuples():
-        figure.add_annotation(
-            x=row.value,
-            y=row.area_name,
-            text=f"<b>{row.area_name}</b>",
-            showarrow=True,
-            arrowhead=2,
-            ax=60,
-            ay=0,
+    if not marked.empty:  # pathfinder areas: ringed, named on hover
+        figure.add_trace(
+            go.Scatter(
+                x=marked["value"],
+                y=marked["area_name"],
+                mode="markers",
+                name="Pathfinder area",
+                marker={
+                    "symbol": "circle-open",
+                    "size": 14,
+                    "color": NHS_TEXT,
+                    "line": {"width": 2},
+                },
+                hovertemplate="%{y} (pathfinder area)<extra></extra>",
+            )
         )
     figure.update_layout(
         title=title,
         xaxis_title="Percent (95% confidence interval)",
-        yaxis={"showticklabels": len(data) <= 40, "title": None},
+        yaxis={
+            "showticklabels": len(data) <= 40,
+            "title": None,
+            "categoryorder": "array",
+            "categoryarray": list(data["area_name"]),
+        },
         height=max(420, min(14 * len(data), 1400)),
         legend={"orientation": "h", "y": -0.08},
         margin={"t": 60, "l": 10, "r": 10, "b": 10},
@@ -134,7 +145,12 @@ def _hex_outlines(x: pd.Series, y: pd.Series) -> tuple[list[float | None], list[
 
 
 def hex_map_figure(
-    hexes: pd.DataFrame, league: pd.DataFrame, *, title: str, highlight: set[str] = frozenset()
+    hexes: pd.DataFrame,
+    league: pd.DataFrame,
+    *,
+    title: str,
+    highlight: set[str] = frozenset(),
+    named: set[str] = frozenset(),
 ) -> go.Figure:
     """A hex cartogram (one equal hexagon per local authority, odd-r layout) coloured by the
     judgement against England, with the judgement's symbol drawn in each hexagon."""
@@ -184,7 +200,20 @@ def hex_map_figure(
                 hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + label + "</extra>",
             )
         )
-    for row in merged[merged["area_code"].isin(highlight)].itertuples():
+    marked = merged[merged["area_code"].isin(highlight)]
+    if not marked.empty:  # pathfinder areas: a heavy outline, named on hover
+        xs, ys = _hex_outlines(marked["x"], marked["y"])
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name="Pathfinder area",
+                line={"color": NHS_TEXT, "width": 3},
+                hoverinfo="skip",
+            )
+        )
+    for row in merged[merged["area_code"].isin(named)].itertuples():
         figure.add_annotation(
             x=row.x,
             y=row.y,

@@ -37,6 +37,8 @@ class Filters:
     pathfinder: str | None = None
     programme: str | None = None
     measure: str | None = None
+    indicator: str | None = None  # a public indicator id (Fingertips)
+    year: str | None = None  # a public indicator's time period
     area: str | None = None
 
     def as_params(self) -> dict[str, str]:
@@ -49,6 +51,8 @@ LABELS = {
     "pathfinder": "Pathfinder",
     "programme": "Programme",
     "measure": "Measure",
+    "indicator": "Public indicator",
+    "year": "Year",
     "area": "Area",
 }
 

@@ -1,0 +1,193 @@
+"""The Screening uptake page's loaders and sections (the page itself only arranges them).
+
+Two kinds of data, always labelled: **public** screening figures for every English area (OHID
+Fingertips, real, OGL) as the national benchmark, and **pathfinder** figures from returns
+(synthetic in the sample programme). One measure per chart, always named with its period.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from etl.models import Measure, Programme
+from wdp import geo, headlines, ui
+from wdp.charts import screening as charts
+from wdp.config import SYNTHETIC_LABEL
+from wdp.db import queries
+from wdp.db import screening as db
+from wdp.ui import filters
+
+PAGE = "screening"
+LEVELS = {
+    "district_ua": "Local authorities (districts and unitaries)",
+    "county_ua": "Upper tier (counties and unitaries)",
+    "region": "Regions",
+}
+
+public_indicators = ui.cached_query(db.public_indicators)
+league_table = ui.cached_query(db.league_table)
+area_trend = ui.cached_query(db.area_trend)
+area_choices = ui.cached_query(db.area_choices)
+pathfinder_areas = ui.cached_query(db.pathfinder_areas)
+pathfinder_figures = ui.cached_query(db.pathfinder_figures)
+before_after = ui.cached_query(db.before_after_go_live)
+national_rank = ui.cached_query(queries.national_rank)
+headline_figures = ui.cached_query(headlines.headline_figures)
+
+
+@st.cache_resource(show_spinner=False)
+def _hexes() -> pd.DataFrame:
+    return geo.read_hexmap()
+
+
+def programme_and_measure() -> tuple[str, str]:
+    """The programme and measure every chart on the page shows (never two measures at once)."""
+    programme = filters.select(
+        "programme",
+        [p.value for p in Programme],
+        labels={p.value: p.label for p in Programme},
+        allow_all=False,
+        default="cervical",
+        page=PAGE,
+    )
+    measure = filters.select(
+        "measure",
+        [m.value for m in Measure],
+        labels={m.value: m.label for m in Measure},
+        allow_all=False,
+        default="coverage",
+        page=PAGE,
+    )
+    return programme, measure
+
+
+def headline_cards() -> None:
+    """The programme's reported results, computed, each with its measure named."""
+    found = headline_figures()
+    if not found:
+        return
+    st.subheader("Headline results")
+    columns = st.columns(len(found))
+    for column, headline in zip(columns, found, strict=True):
+        with column.container(border=True, height="stretch"):
+            st.markdown(f"**{headline.title}**")
+            st.metric(headline.measure.capitalize(), headline.value)
+            st.caption(headline.detail)
+    st.caption(
+        f"Computed from the pathfinder returns and the national service table. {SYNTHETIC_LABEL}."
+    )
+
+
+def _indicator_label(row: pd.Series) -> str:
+    return f"{row['indicator_name']} ({row['indicator_id']})"
+
+
+def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
+    """Every English area on the chosen measure: map, league table, comparison, trend."""
+    indicators = public_indicators()
+    chosen = indicators[(indicators["programme"] == programme) & (indicators["measure"] == measure)]
+    if chosen.empty:
+        st.info(
+            f"No public {Programme(programme).label.lower()} screening "
+            f"{Measure(measure).label.lower()} data is loaded. Import an OHID Fingertips "
+            "export with `python -m etl import-fingertips FILE.csv`."
+        )
+        return
+    chosen = chosen.sort_values("last_period", ascending=False)  # the most recent data first
+    ids = [str(i) for i in chosen["indicator_id"]]
+    picked = filters.select(
+        "indicator",
+        ids,
+        allow_all=False,
+        page=PAGE,
+        labels={str(r["indicator_id"]): _indicator_label(r) for _, r in chosen.iterrows()},
+    )
+    indicator = chosen[chosen["indicator_id"] == int(picked)].iloc[0]
+    years = [str(y) for y in indicator["periods"]]
+    year = filters.select("year", years, allow_all=False, default=years[-1], page=PAGE)
+    level = st.radio(
+        "Areas", list(LEVELS), format_func=LEVELS.get, horizontal=True, key=f"{PAGE}_level"
+    )
+    league = league_table(indicator_id=int(picked), time_period=year, level=level)
+    what = f"{indicator['indicator_name']}, {year}"
+    if league.empty:
+        st.info(f"No figures for {what} at this level.")
+        return
+    judged = league["compared_to_england"].value_counts()
+    st.markdown(
+        f"**{what}**: {len(league)} areas; England {league['england_value'].iloc[0]:.1f}%. "
+        f"{judged.get('better', 0)} better, {judged.get('similar', 0)} similar and "
+        f"{judged.get('worse', 0)} worse than England (95% confidence intervals)."
+    )
+    if level == "district_ua":
+        ui.show_chart(
+            charts.hex_map_figure(
+                _hexes(), league, title=f"{what}: compared with England", highlight=highlight
+            ),
+            charts.league_table_frame(league),
+            key=f"{PAGE}_map",
+            filename="map.csv",
+            note="Hex map: every local authority is one equal hexagon (layout © Open "
+            "Innovations, MIT licence).",
+        )
+    previous = league["previous_period"].dropna()
+    since = f"change since {previous.iloc[0]}" if not previous.empty else "no earlier period"
+    st.markdown(f"**League table: {what}** (rank 1 = highest; {since})")
+    table = charts.league_table_frame(league)
+    st.dataframe(table, hide_index=True, height=420)
+    ui.download_csv(table, filename=f"league_{picked}_{year}.csv", key=f"{PAGE}_league_csv")
+    ui.show_chart(
+        charts.compare_areas_figure(league, title=f"{what}: value and 95% CI", highlight=highlight),
+        league,
+        key=f"{PAGE}_compare",
+        filename=f"compare_{picked}_{year}.csv",
+    )
+    ui.public_data_note()
+
+
+def pathfinder_section(programme: str, measure: str) -> None:
+    """Figures the pathfinders returned for the chosen programme and measure."""
+    st.caption(SYNTHETIC_LABEL)
+    figures = pathfinder_figures(programme=programme, measure=measure)
+    what = f"{Programme(programme).label} screening {Measure(measure).label.lower()}"
+    if figures.empty:
+        st.info(f"No pathfinder has returned {what.lower()} figures yet.")
+    else:
+        shown = figures.assign(
+            **{
+                "95% CI": [
+                    f"{lo:.1f} – {hi:.1f}"
+                    for lo, hi in zip(figures["lower_95"], figures["upper_95"], strict=True)
+                ]
+            }
+        )
+        st.markdown(f"**{what}: figures in the current returns** ({len(figures)} rows)")
+        st.dataframe(
+            shown[
+                [
+                    "pathfinder_name",
+                    "area_name",
+                    "period_start",
+                    "period_end",
+                    "numerator",
+                    "denominator",
+                    "value",
+                    "95% CI",
+                ]
+            ],
+            hide_index=True,
+            height=320,
+        )
+        ui.download_csv(
+            figures, filename=f"pathfinder_{programme}_{measure}.csv", key=f"{PAGE}_pf_csv"
+        )
+    if programme == "breast" and measure == "uptake":
+        ranks = national_rank(area_type="screening_service", programme="breast", measure="uptake")
+        if not ranks.empty:
+            st.markdown(
+                "**National table of breast screening services: uptake rank** "
+                f"({SYNTHETIC_LABEL.lower()})"
+            )
+            st.dataframe(ranks, hide_index=True, height=260)
+            ui.download_csv(ranks, filename="service_uptake_ranks.csv", key=f"{PAGE}_ranks")
