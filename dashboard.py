@@ -7,6 +7,7 @@ from cached loaders in wdp.ui, which call named queries; there is no SQL here.
 import streamlit as st
 
 from wdp import charts, ui
+from wdp.ui import screening
 
 # Champions the programme itself reports having trained ("about 350", ../shared/DOMAIN.md).
 REPORTED_CHAMPIONS = 350
@@ -46,10 +47,13 @@ row1[2].metric(
     height="stretch",
 )
 row2 = st.columns(3)
+received = ui.returns_received()
 row2[0].metric(
-    "Returns accepted",
-    summary["returns_accepted"],
-    help="Every accepted load, including returns later superseded by a corrected one.",
+    f"Returns for {received['period']}" if received["period"] else "Returns this period",
+    f"{received['received']} of {received['expected']}",
+    help="Returns received for the latest reporting period, against the pathfinders expected "
+    f"to send one. {summary['returns_accepted']} returns accepted in all (including returns "
+    "later superseded by a corrected one).",
     border=True,
     height="stretch",
 )
@@ -75,11 +79,16 @@ if not periods:
     )
     st.stop()
 
+screening.headline_cards()
+ui.page_link_if_present("pages/3_Screening_uptake.py", "How these are computed: Screening uptake")
+
 st.subheader("Champions trained to date")
 st.plotly_chart(
     charts.champions_figure(ui.champions_by_period(), reported=REPORTED_CHAMPIONS),
     config={"displaylogo": False},
 )
+
+ui.page_link_if_present("pages/1_Trained_staff.py", "Trained staff in detail")
 
 st.subheader("Pathfinders")
 overview = ui.pathfinder_overview()
@@ -89,6 +98,8 @@ st.dataframe(
     height="content",
     column_config={"Last loaded": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")},
 )
+
+ui.page_link_if_present("pages/2_Pathfinder_status.py", "Pathfinder status and tracker")
 
 st.subheader("Recent submissions")
 status = st.segmented_control("Show", STATUSES, default="All", required=True, key="overview_status")

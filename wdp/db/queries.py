@@ -285,3 +285,22 @@ def top_posts(con: duckdb.DuckDBPyConnection, *, limit: int = 10) -> pd.DataFram
         """,
         [limit],
     ).df()
+
+
+def returns_received(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """For the latest reporting period: returns received against those expected (every pathfinder
+    that had already sent a return for that or an earlier period is expected to send one)."""
+    row = con.execute(
+        """
+        WITH latest AS (SELECT max(period_start) AS start FROM current_submission),
+        expected AS (
+            SELECT DISTINCT pathfinder_code FROM current_submission, latest
+            WHERE period_start <= latest.start)
+        SELECT (SELECT any_value(reporting_period) FROM current_submission, latest
+                WHERE period_start = latest.start),
+               (SELECT count(*) FROM current_submission, latest
+                WHERE period_start = latest.start),
+               (SELECT count(*) FROM expected)
+        """
+    ).fetchone()
+    return {"period": row[0], "received": row[1], "expected": row[2]}

@@ -14,6 +14,7 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
+from streamlit.errors import StreamlitAPIException
 
 from etl.models import Rag, Stage
 from wdp.config import SYNTHETIC_LABEL, db_path
@@ -277,3 +279,16 @@ def public_data_note() -> None:
     from wdp.config import PUBLIC_DATA_LABEL
 
     st.caption(PUBLIC_DATA_LABEL)
+
+
+returns_received = cached_query(queries.returns_received)
+
+
+def page_link_if_present(script: str, label: str) -> None:
+    """A link to another page, carrying the filters, when that page exists."""
+    from wdp.ui.filters import ROOT, from_url
+
+    if (ROOT / script).exists():
+        # A page run on its own (AppTest) has no sibling pages registered to link to.
+        with contextlib.suppress(StreamlitAPIException):
+            st.page_link(script, label=label, icon="➡️", query_params=from_url().as_params())
