@@ -54,7 +54,9 @@ def test_champions_metric_shows_the_database_total(page: Page, app_url: str, e2e
 def test_overview_draws_the_chart_and_labels_the_synthetic_data(page: Page, app_url: str) -> None:
     open_overview(page, app_url)
     expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
-    expect(page.get_by_text(SYNTHETIC_LABEL)).to_be_visible()
+    expect(
+        page.get_by_test_id("stAlertContentWarning").get_by_text(SYNTHETIC_LABEL)
+    ).to_be_visible()
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
