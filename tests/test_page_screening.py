@@ -1,0 +1,92 @@
+"""The Screening uptake page through AppTest, and its queries, on the seeded sample database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from wdp.db import screening
+from wdp.db.connection import open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "pages" / "3_Screening_uptake.py"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:
+    monkeypatch.setenv("WDP_DB", str(db))
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_page_renders_headlines_map_and_league_table(monkeypatch, seeded_db: Path) -> None:
+    at = run_page(monkeypatch, seeded_db)
+    assert not at.exception
+    assert any("58th → 11th" == m.value for m in at.metric)
+    assert len(at.get("plotly_chart")) >= 2  # the hex map and the compare-areas chart
+    assert any("League table" in m.value for m in at.markdown)
+
+
+def test_league_table_follows_the_chosen_indicator_and_year(monkeypatch, seeded_db: Path) -> None:
+    at = run_page(monkeypatch, seeded_db, programme="breast", measure="coverage", year="2014")
+    assert not at.exception
+    with open_db(seeded_db, read_only=True) as con:
+        expected = screening.league_table(
+            con, indicator_id=22001, time_period="2014", level="district_ua"
+        )
+    table = at.dataframe[0].value
+    assert list(table["Area"]) == list(expected["area_name"])
+    assert table["Value (%)"].iloc[0] == round(expected["value"].iloc[0], 1)
+    summary = next(m.value for m in at.markdown if "areas; England" in m.value)
+    assert f"England {expected['england_value'].iloc[0]:.1f}%" in summary
+
+
+def test_a_measure_without_public_data_says_how_to_add_it(monkeypatch, seeded_db: Path) -> None:
+    at = run_page(monkeypatch, seeded_db, programme="bowel", measure="uptake")
+    assert not at.exception
+    assert any("import-fingertips" in i.value for i in at.info)
+
+
+def test_league_table_ranks_and_judges_every_area(seeded_db: Path) -> None:
+    with open_db(seeded_db, read_only=True) as con:
+        league = screening.league_table(
+            con, indicator_id=93560, time_period="2024", level="district_ua"
+        )
+    assert len(league) == 296
+    assert list(league["rank"]) == sorted(league["rank"])
+    assert league["value"].is_monotonic_decreasing
+    assert set(league["compared_to_england"]) <= {"better", "similar", "worse"}
+    # Rank change: previous rank minus this rank (positive = moved up).
+    moved = league.dropna(subset=["previous_rank"])
+    assert (moved["rank_change"] == moved["previous_rank"] - moved["rank"]).all()
+
+
+def test_a_pathfinder_area_trend_has_england_beside_it(seeded_db: Path) -> None:
+    with open_db(seeded_db, read_only=True) as con:
+        trend = screening.area_trend(con, indicator_id=93560, area_code="E06000021")
+    assert list(trend["time_period"]) == [str(y) for y in range(2010, 2025)]
+    assert trend["england_value"].notna().all()
+
+
+def test_pathfinder_figures_carry_wilson_limits(seeded_db: Path) -> None:
+    with open_db(seeded_db, read_only=True) as con:
+        figures = screening.pathfinder_figures(
+            con, programme="cervical", measure="uptake", pathfinder_code="WDP-PRE"
+        )
+    assert not figures.empty
+    assert (
+        (figures["lower_95"] <= figures["value"]) & (figures["value"] <= figures["upper_95"])
+    ).all()
+    assert "North Preston Medical Practice" in set(figures["area_name"])
