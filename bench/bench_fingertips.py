@@ -88,16 +88,22 @@ def main() -> None:
                 imports.append(time.perf_counter() - start)
         assert report is not None and report.status == "imported", report.errors
         floor, total = statistics.median(floors), statistics.median(imports)
-        print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}, duckdb {duckdb.__version__}; median of {args.runs}")
-        print(f"File: {rows:,} rows x 27 columns, {path.stat().st_size / 1e6:.0f} MB; "
-              f"{report.details['rows_loaded']:,} loaded")
+        print(
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, duckdb {duckdb.__version__}; median of {args.runs}"
+        )
+        print(
+            f"File: {rows:,} rows x 27 columns, {path.stat().st_size / 1e6:.0f} MB; "
+            f"{report.details['rows_loaded']:,} loaded"
+        )
         print(f"{'step':44} {'seconds':>8} {'rows/s':>11}")
         print(f"{'DuckDB read_csv into a table (floor)':44} {floor:8.2f} {rows / floor:11,.0f}")
         print(f"{'import-fingertips (parse, check, load)':44} {total:8.2f} {rows / total:11,.0f}")
         print(f"import / read_csv: {total / floor:.1f}x")
-        print(f"Target (issue 3): at least 200,000 rows/s -> "
-              f"{'met' if rows / total >= 200_000 else 'MISSED'}")
+        print(
+            f"Target (issue 3): at least 200,000 rows/s -> "
+            f"{'met' if rows / total >= 200_000 else 'MISSED'}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
