@@ -1,0 +1,74 @@
+"""Benchmark: each page's server-side script run, cold and warm, through Streamlit's AppTest.
+
+    .venv/bin/python bench/bench_pages.py [--db PATH] [--runs 7]
+
+Cold: the first run in a fresh process state (caches cleared). Warm: later runs, with the cached
+query results a real server would hold. Prints the median of ``--runs`` warm runs per page.
+Figures only; the target (issue 4) is under 300 ms warm on the sample database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from wdp.ui.filters import PAGES  # noqa: E402
+
+
+def time_run(script: Path) -> float:
+    at = AppTest.from_file(str(script), default_timeout=120)
+    start = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{script.name}: {at.exception[0].message}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", help="database to measure (default: build the sample)")
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    db = args.db
+    if db is None:
+        from etl.seed import seed
+        from wdp.db.connection import open_db
+
+        db = str(Path(tempfile.mkdtemp(prefix="wdp-bench-pages-")) / "sample.duckdb")
+        with open_db(db, create=True) as con:
+            seed(con)
+    os.environ["WDP_DB"] = db
+    from streamlit import logger
+
+    logger.set_log_level("error")  # AppTest's "no ScriptRunContext" chatter
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; database {db}; warm = median of {args.runs} runs"
+    )
+    print(f"{'page':28} {'cold ms':>8} {'warm ms':>8}")
+    for script, label, _ in PAGES:
+        path = ROOT / script
+        if not path.exists():
+            continue
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        cold = time_run(path)
+        warm = statistics.median(time_run(path) for _ in range(args.runs))
+        print(f"{label:28} {1000 * cold:8.0f} {1000 * warm:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
