@@ -20,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# AppTest runs pages without a server: silence its "no ScriptRunContext" warnings.
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -51,9 +53,6 @@ def main() -> None:
         with open_db(db, create=True) as con:
             seed(con)
     os.environ["WDP_DB"] = db
-    from streamlit import logger
-
-    logger.set_log_level("error")  # AppTest's "no ScriptRunContext" chatter
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; database {db}; warm = median of {args.runs} runs"
