@@ -10,6 +10,7 @@ Outcomes per file:
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import hashlib
 import logging
@@ -90,10 +91,12 @@ def load_return(
     *,
     loaded_by: str | None = None,
     file_name: str | None = None,
+    loaded_at: dt.datetime | None = None,
 ) -> LoadReport:
     """Validate and load one workbook. Never raises for bad input: the report says what's wrong.
 
     Raises ``DatabaseError`` only when the database itself is not ready (no reference data).
+    ``loaded_at`` defaults to now; the sample programme sets it to replay its history.
     """
     missing = queries.missing_reference_data(con)
     if missing:
@@ -106,7 +109,11 @@ def load_return(
     path = Path(path)
     name = file_name or path.name
     loaded_by = loaded_by or default_loader()
-    base: dict[str, Any] = {"file_name": name, "loaded_by": loaded_by}
+    base: dict[str, Any] = {
+        "file_name": name,
+        "loaded_by": loaded_by,
+        "loaded_at": loaded_at or dt.datetime.now(),
+    }
     try:
         sha, size = _sha256(path)
     except OSError as error:

@@ -626,7 +626,16 @@ def generate(out: Path = SAMPLE_DIR) -> dict[str, Any]:
             practices = _pick_practices(place, towns, random.Random(place.code))
             ret = _build_return(place, index, practices, champions, rng, uptake_table)
             name = f"{place.code}_{period.label.replace(' ', '_')}.xlsx"
-            manifest += _write_with_mistakes(ret, out, name)
+            entries = _write_with_mistakes(ret, out, name)
+            # When each file was sent: mostly within the 30 days allowed, some late; a
+            # correction follows its mistaken first attempt a few days later.
+            sent = dt.datetime.combine(period.end, dt.time(10)) + dt.timedelta(
+                days=rng.choice([6, 12, 18, 21, 25, 28, 29, 34, 41]), minutes=rng.randint(0, 400)
+            )
+            for entry in entries:
+                entry["submitted_at"] = sent.isoformat()
+                sent += dt.timedelta(days=3, hours=2)
+            manifest += entries
     (out / "manifest.json").write_text(
         json.dumps(
             {

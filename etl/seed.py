@@ -8,6 +8,7 @@ rejected, so the history shows both); seeding fails loudly if any file's outcome
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,7 +218,13 @@ def seed(con: duckdb.DuckDBPyConnection, *, sample_dir: Path = SAMPLE_DIR) -> Se
             result.unexpected.append(f"{Path(report.file).name}: {'; '.join(report.errors)}")
     manifest = json.loads((sample_dir / MANIFEST_FILE).read_text())
     for entry in manifest["returns"]:
-        report = load_return(con, sample_dir / entry["file"], loaded_by=SAMPLE_LOADER)
+        submitted = entry.get("submitted_at")
+        report = load_return(
+            con,
+            sample_dir / entry["file"],
+            loaded_by=SAMPLE_LOADER,
+            loaded_at=dt.datetime.fromisoformat(submitted) if submitted else None,
+        )
         result.reports.append(report)
         expected = (
             {entry["expect"], "unchanged"} if entry["expect"] == "accepted" else {entry["expect"]}
