@@ -41,3 +41,8 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
         return Path(explicit)
     env = os.environ.get(DB_ENV_VAR)
     return Path(env) if env else DEFAULT_DB
+
+
+# A quarterly return is due this many days after its reporting period ends (the submission
+# tracker on the Pathfinder status page marks later returns "late").
+RETURN_DUE_DAYS = 30

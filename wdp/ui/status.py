@@ -1,0 +1,66 @@
+"""The Pathfinder status page's cached loaders, filters and small sections (the page arranges
+them)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from wdp import ui
+from wdp.charts import status as build
+from wdp.db import status as db
+from wdp.ui import filters
+
+PAGE = "status"
+
+reporting_periods = ui.cached_query(db.reporting_periods)
+latest_load_time = ui.cached_query(db.latest_load_time)
+pathfinder_status = ui.cached_query(db.pathfinder_status)
+rag_by_period = ui.cached_query(db.rag_by_period)
+submission_tracker = ui.cached_query(db.submission_tracker)
+milestones = ui.cached_query(db.milestones)
+risks = ui.cached_query(db.risks)
+
+
+def choose_period(periods: pd.DataFrame) -> str:
+    """The reporting period filter: every quarter with returns, the latest by default."""
+    options = list(periods["reporting_period"])
+    chosen = filters.select("period", options, allow_all=False, default=options[-1], page=PAGE)
+    return chosen or options[-1]
+
+
+def choose_pathfinder(status: pd.DataFrame) -> str | None:
+    """The pathfinder filter (codes in the URL, names in the menu); None means all."""
+    names = dict(zip(status["pathfinder_code"], status["pathfinder_name"], strict=True))
+    return filters.select("pathfinder", list(names), labels=names, page=PAGE)
+
+
+def return_cards(counts: dict[str, int], *, period: str, as_of: str) -> None:
+    """Returns for the chosen period: received of expected, on time, late, missing."""
+    cards = st.columns(4)
+    cards[0].metric(
+        f"Returns for {period}",
+        f"{counts['received']} of {counts['expected']}",
+        help="Received against expected: every pathfinder that had sent its first return.",
+        border=True,
+    )
+    cards[1].metric("Received on time", counts["on_time"], border=True)
+    cards[2].metric("Received late", counts["late"], border=True)
+    cards[3].metric(
+        "Missing",
+        counts["missing"],
+        help=f"Due date passed, nothing received, as of {as_of}.",
+        border=True,
+    )
+
+
+def pathfinder_summary(status: pd.DataFrame, pathfinder: str) -> None:
+    """The chosen pathfinder's stage, RAG and latest commentary in full (the table truncates it)."""
+    row = build.status_frame(status[status["pathfinder_code"] == pathfinder]).iloc[0]
+    if row["Last return"] == build.NO_RETURN:
+        st.info(f"{row['Pathfinder']} had not sent a return by this period.")
+        return
+    st.markdown(
+        f"**{row['Pathfinder']}**: stage {row['Stage']}, RAG **{row['RAG']}** (return for "
+        f"{row['Last return']}). {row['Latest commentary']}"
+    )
