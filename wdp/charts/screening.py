@@ -235,3 +235,49 @@ def hex_map_figure(
         margin={"t": 60, "l": 10, "r": 10, "b": 10},
     )
     return figure
+
+
+def trend_figure(trend: pd.DataFrame, *, title: str, area_name: str) -> go.Figure:
+    """One area's values over time with their 95% CI, and England's value beside them."""
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=list(trend["time_period"]) + list(trend["time_period"])[::-1],
+            y=list(trend["upper_95"]) + list(trend["lower_95"])[::-1],
+            fill="toself",
+            fillcolor="rgba(0, 94, 184, 0.12)",
+            line={"width": 0},
+            name="95% CI",
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=trend["time_period"],
+            y=trend["value"],
+            mode="lines+markers",
+            name=area_name,
+            line={"color": NHS_BLUE, "width": 3},
+            marker={"size": 7},
+            hovertemplate="%{x}: %{y:.1f}%<extra>" + area_name + "</extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=trend["time_period"],
+            y=trend["england_value"],
+            mode="lines",
+            name="England",
+            line={"color": NHS_DARK_GREY, "dash": "dash"},
+            hovertemplate="%{x}: England %{y:.1f}%<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title,
+        yaxis_title="Percent",
+        xaxis_title=None,
+        height=380,
+        legend={"orientation": "h", "y": -0.15},
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure

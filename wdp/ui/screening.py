@@ -143,7 +143,33 @@ def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
         key=f"{PAGE}_compare",
         filename=f"compare_{picked}_{year}.csv",
     )
+    area_trend_section(int(picked), indicator["indicator_name"], level, highlight)
     ui.public_data_note()
+
+
+def area_trend_section(indicator_id: int, name: str, level: str, highlight: set[str]) -> None:
+    """One area's trend (a pathfinder's area first by default)."""
+    choices = area_choices(indicator_id=indicator_id, level=level)
+    if choices.empty:
+        return
+    names = dict(zip(choices["area_code"], choices["area_name"], strict=True))
+    default = next((c for c in choices["area_code"] if c in highlight), None)
+    area = filters.select(
+        "area", list(names), labels=names, allow_all=False, default=default, page=PAGE
+    )
+    trend = area_trend(indicator_id=indicator_id, area_code=area)
+    if trend.empty:
+        st.info(f"No figures over time for {names[area]}.")
+        return
+    title = (
+        f"{name}: {names[area]}, {trend['time_period'].iloc[0]} to {trend['time_period'].iloc[-1]}"
+    )
+    ui.show_chart(
+        charts.trend_figure(trend, title=title, area_name=names[area]),
+        trend,
+        key=f"{PAGE}_trend",
+        filename=f"trend_{indicator_id}_{area}.csv",
+    )
 
 
 def pathfinder_section(programme: str, measure: str) -> None:
