@@ -90,3 +90,25 @@ def test_pathfinder_figures_carry_wilson_limits(seeded_db: Path) -> None:
         (figures["lower_95"] <= figures["value"]) & (figures["value"] <= figures["upper_95"])
     ).all()
     assert "North Preston Medical Practice" in set(figures["area_name"])
+
+
+def test_before_and_after_go_live_uses_quarters_wholly_either_side(seeded_db: Path) -> None:
+    from wdp.charts.screening import before_after_frame
+
+    with open_db(seeded_db, read_only=True) as con:
+        rows = screening.before_after_go_live(con, programme="cervical", measure="uptake")
+        quarters = con.execute(
+            """SELECT sum(numerator), sum(denominator) FROM latest_screening s
+               JOIN (SELECT pathfinder_code, min(go_live_date) AS live
+                     FROM current_pathfinder_status GROUP BY 1) g USING (pathfinder_code)
+               WHERE pathfinder_code = 'WDP-PRE' AND programme = 'cervical'
+                 AND measure = 'uptake' AND area_type = 'gp_practice'
+                 AND period_end < live AND month(period_start) IN (1, 4, 7, 10)
+                 AND date_diff('day', period_start, period_end) < 93"""
+        ).fetchone()
+    preston = rows[rows["pathfinder_code"] == "WDP-PRE"].iloc[0]
+    assert (preston["before_numerator"], preston["before_denominator"]) == quarters
+    frame = before_after_frame(rows)
+    assert set(frame["Verdict"]) <= {"improved", "deteriorated", "no clear change"}
+    # A verdict of change only when the interval excludes zero.
+    assert ((frame["Verdict"] == "improved") == (frame["_lower"] > 0)).all()

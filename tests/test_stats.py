@@ -68,3 +68,14 @@ def test_change_in_a_count_has_a_poisson_interval() -> None:
     )
     assert 9 < lower < 11 and 41 < upper < 43
     assert all(np.isnan(count_ratio_interval(0, 5)))
+
+
+def test_difference_of_proportions_matches_newcombes_worked_example() -> None:
+    from wdp.stats import difference_interval
+
+    # Newcombe (1998), Statistics in Medicine 17:873, example (a): 56/70 against 48/80.
+    difference, lower, upper = difference_interval(48, 80, 56, 70)
+    assert difference == pytest.approx(20.0)
+    assert lower == pytest.approx(5.24, abs=0.01)
+    assert upper == pytest.approx(33.39, abs=0.01)
+    assert all(np.isnan(difference_interval(1, 0, 1, 2)))

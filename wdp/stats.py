@@ -79,3 +79,22 @@ def count_ratio_interval(
         100 * (ratio * np.exp(-spread) - 1),
         100 * (ratio * np.exp(spread) - 1),
     )
+
+
+def difference_interval(
+    count_a: float, n_a: float, count_b: float, n_b: float, *, z: float = Z95
+) -> tuple[float, float, float]:
+    """Difference of two proportions (b minus a) in percentage points, with Newcombe's hybrid
+    score interval (Newcombe 1998, method 10: built from each proportion's Wilson interval).
+
+    Returns (difference, lower, upper); NaN when either denominator is empty.
+    """
+    if n_a <= 0 or n_b <= 0:
+        return (float("nan"),) * 3
+    p_a, p_b = count_a / n_a, count_b / n_b
+    lo_a, hi_a = (float(v) / 100 for v in wilson_interval(count_a, n_a, z=z))
+    lo_b, hi_b = (float(v) / 100 for v in wilson_interval(count_b, n_b, z=z))
+    difference = p_b - p_a
+    lower = difference - np.sqrt((p_b - lo_b) ** 2 + (hi_a - p_a) ** 2)
+    upper = difference + np.sqrt((hi_b - p_b) ** 2 + (p_a - lo_a) ** 2)
+    return 100 * difference, 100 * lower, 100 * upper

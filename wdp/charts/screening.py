@@ -281,3 +281,70 @@ def trend_figure(trend: pd.DataFrame, *, title: str, area_name: str) -> go.Figur
         margin={"t": 60, "l": 10, "r": 10, "b": 10},
     )
     return figure
+
+
+def before_after_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per pathfinder: before and after go-live, and the change with Newcombe's 95% CI."""
+    from wdp.stats import difference_interval
+
+    records = []
+    for row in rows.itertuples():
+        if not (row.before_denominator and row.after_denominator):
+            continue
+        change, lower, upper = difference_interval(
+            row.before_numerator, row.before_denominator, row.after_numerator, row.after_denominator
+        )
+        verdict = "improved" if lower > 0 else "deteriorated" if upper < 0 else "no clear change"
+        records.append(
+            {
+                "Pathfinder": row.pathfinder_name,
+                "Go-live": row.go_live_date,
+                "Before (%)": round(100 * row.before_numerator / row.before_denominator, 1),
+                "Invited before": int(row.before_denominator),
+                "After (%)": round(100 * row.after_numerator / row.after_denominator, 1),
+                "Invited after": int(row.after_denominator),
+                "Change (points)": round(change, 1),
+                "95% CI": f"{lower:+.1f} to {upper:+.1f}",
+                "Verdict": verdict,
+                "_lower": lower,
+                "_upper": upper,
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def before_after_figure(frame: pd.DataFrame, *, title: str) -> go.Figure:
+    """The change since go-live for each pathfinder, with its 95% CI (a forest plot)."""
+    data = frame.sort_values("Change (points)")
+    symbols = {
+        "improved": "triangle-up",
+        "deteriorated": "triangle-down",
+        "no clear change": "circle",
+    }
+    figure = go.Figure(
+        go.Scatter(
+            x=data["Change (points)"],
+            y=data["Pathfinder"],
+            mode="markers+text",
+            marker={"color": NHS_BLUE, "size": 10, "symbol": data["Verdict"].map(symbols)},
+            text=data["Verdict"],
+            textposition="middle right",
+            textfont={"size": 10},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": data["_upper"] - data["Change (points)"],
+                "arrayminus": data["Change (points)"] - data["_lower"],
+                "color": NHS_DARK_GREY,
+            },
+            hovertemplate="%{y}: %{x:+.1f} points<extra></extra>",
+        )
+    )
+    figure.add_vline(x=0, line={"color": NHS_TEXT, "width": 1})
+    figure.update_layout(
+        title=title,
+        xaxis_title="Change in percentage points (95% CI)",
+        height=max(320, 28 * len(data) + 120),
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure

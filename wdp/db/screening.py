@@ -157,8 +157,8 @@ def pathfinder_figures(
 def before_after_go_live(
     con: duckdb.DuckDBPyConnection, *, programme: str, measure: str
 ) -> pd.DataFrame:
-    """Per pathfinder: attendances and invitations reported for periods wholly before its go-live
-    date and wholly after it (practice-level figures summed), for a change with a CI."""
+    """Per pathfinder: attendances and invitations in its practices' quarterly figures for quarters
+    wholly before its go-live date and wholly after it, for a change with a CI."""
     return con.execute(
         """
         WITH live AS (
@@ -173,6 +173,8 @@ def before_after_go_live(
         JOIN live l USING (pathfinder_code)
         JOIN ref_pathfinder p USING (pathfinder_code)
         WHERE s.programme = ? AND s.measure = ? AND s.area_type = 'gp_practice'
+          -- quarterly figures only, so overlapping periods (e.g. Jan-Jun) are not counted twice
+          AND date_diff('day', s.period_start, s.period_end) BETWEEN 88 AND 92
         GROUP BY ALL
         ORDER BY p.pathfinder_name
         """,

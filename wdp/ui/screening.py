@@ -208,6 +208,22 @@ def pathfinder_section(programme: str, measure: str) -> None:
         ui.download_csv(
             figures, filename=f"pathfinder_{programme}_{measure}.csv", key=f"{PAGE}_pf_csv"
         )
+    changes = charts.before_after_frame(before_after(programme=programme, measure=measure))
+    if not changes.empty:
+        title = (
+            f"{what}: change after go-live (GP practices' quarterly figures, before and "
+            "after each pathfinder went live)"
+        )
+        shown = changes.drop(columns=["_lower", "_upper"])
+        ui.show_chart(
+            charts.before_after_figure(changes, title=title),
+            shown,
+            key=f"{PAGE}_before_after",
+            filename=f"before_after_{programme}.csv",
+            note="Improved / deteriorated only when the 95% interval for the change "
+            "(Newcombe's method) excludes zero. A before-and-after comparison "
+            "cannot rule out other causes of change.",
+        )
     if programme == "breast" and measure == "uptake":
         ranks = national_rank(area_type="screening_service", programme="breast", measure="uptake")
         if not ranks.empty:
