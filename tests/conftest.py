@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,14 @@ def seeded_db_copy(seeded_db: Path, tmp_path: Path) -> Path:
     path = tmp_path / "sample.duckdb"
     shutil.copy(seeded_db, path)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches() -> Iterator[None]:
+    """The app's loaders are cached process-wide; each test sees only its own database."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests import apptest
 from wdp.db.connection import open_db
-
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "pages" / "4_Campaign_activity.py"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:
-    monkeypatch.setenv("WDP_DB", str(db))
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    return apptest.run_page(monkeypatch, db, "pages/4_Campaign_activity.py", **params)
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+metric = apptest.metric
 
 
 def test_page_runs_and_says_these_are_outputs_not_outcomes(monkeypatch, seeded_db: Path) -> None:

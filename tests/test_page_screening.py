@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests import apptest
 from wdp.db import screening
 from wdp.db.connection import open_db
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "pages" / "3_Screening_uptake.py"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
 
 def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:
-    monkeypatch.setenv("WDP_DB", str(db))
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    return apptest.run_page(monkeypatch, db, "pages/3_Screening_uptake.py", **params)
 
 
 def test_page_renders_headlines_map_and_league_table(monkeypatch, seeded_db: Path) -> None:

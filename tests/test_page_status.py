@@ -2,43 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from etl.load import load_return
 from etl.models import ReportingPeriod
+from tests import apptest
 from tests.helpers import write_valid_return
 from wdp.charts import NHS_TEXT
 from wdp.charts.status import RAG_STYLES, TRACKER_STYLES, rag_label
 from wdp.db import status
 from wdp.db.connection import open_db
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "pages/2_Pathfinder_status.py"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    """Loaders are cached process-wide; each test sees only its own database."""
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
 
 def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:
-    monkeypatch.setenv("WDP_DB", str(db))
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    return apptest.run_page(monkeypatch, db, "pages/2_Pathfinder_status.py", **params)
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+metric = apptest.metric
 
 
 def table(at: AppTest, first_column: str, second_column: str):

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests import apptest
 from wdp.config import SYNTHETIC_LABEL
 from wdp.db.connection import open_db
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "pages" / "1_Trained_staff.py"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
 
 def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:
-    monkeypatch.setenv("WDP_DB", str(db))
-    at = AppTest.from_file(str(PAGE), default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    return apptest.run_page(monkeypatch, db, "pages/1_Trained_staff.py", **params)
 
 
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+metric = apptest.metric
 
 
 def test_page_runs_with_charts_table_and_synthetic_label(monkeypatch, seeded_db: Path) -> None:
