@@ -348,3 +348,95 @@ def before_after_figure(frame: pd.DataFrame, *, title: str) -> go.Figure:
         margin={"t": 60, "l": 10, "r": 10, "b": 10},
     )
     return figure
+
+
+SPC_COLOURS = {"improvement": "#005EB8", "concern": "#ED8B00", "": "#768692"}
+VARIATION_BADGES = {
+    "common_cause": ("●", "Common cause", "#768692"),
+    "improvement_high": ("▲", "Improvement (high)", "#005EB8"),
+    "improvement_low": ("▼", "Improvement (low)", "#005EB8"),
+    "concern_high": ("▲", "Concern (high)", "#ED8B00"),
+    "concern_low": ("▼", "Concern (low)", "#ED8B00"),
+}
+ASSURANCE_BADGES = {
+    "pass": ("P", "Target consistently met", "#005EB8"),
+    "fail": ("F", "Target consistently missed", "#ED8B00"),
+    "inconsistent": ("?", "Target hit and missed at random", "#768692"),
+}
+
+
+def spc_figure(
+    periods: pd.Series,
+    result,
+    *,
+    title: str,
+    target: float | None = None,
+    target_label: str = "Standard",
+) -> go.Figure:
+    """A Making Data Count XmR chart: values, mean, process limits, special-cause points
+    (blue improvement, orange concern, each also marked by shape), and a target if given."""
+    frame = result.to_frame()
+    x = list(periods)
+    figure = go.Figure(
+        go.Scatter(
+            x=x,
+            y=frame["value"],
+            mode="lines",
+            line={"color": "#AEB7BD", "width": 2},
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    shapes = {"improvement": "diamond", "concern": "square", "": "circle"}
+    names = {
+        "improvement": "Special cause: improvement",
+        "concern": "Special cause: concern",
+        "": "Common cause",
+    }
+    for cause, colour in SPC_COLOURS.items():
+        part = frame[frame["cause"] == cause]
+        if part.empty:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=[x[i] for i in part.index],
+                y=part["value"],
+                mode="markers",
+                name=names[cause],
+                marker={"color": colour, "size": 9, "symbol": shapes[cause]},
+                customdata=part["rules"],
+                hovertemplate="%{x}: %{y:.1f}%<br>%{customdata}<extra></extra>",
+            )
+        )
+    if result.has_limits:
+        figure.add_hline(
+            y=result.mean,
+            line={"color": NHS_TEXT, "width": 1},
+            annotation_text=f"Mean {result.mean:.1f}",
+            annotation_position="bottom right",
+        )
+        for y, name in (
+            (result.upper, "Upper process limit"),
+            (result.lower, "Lower process limit"),
+        ):
+            figure.add_hline(
+                y=y,
+                line={"color": NHS_DARK_GREY, "dash": "dash", "width": 1},
+                annotation_text=f"{name} {y:.1f}",
+                annotation_position="top right",
+            )
+    if target is not None:
+        figure.add_hline(
+            y=target,
+            line={"color": "#DA291C", "dash": "dot", "width": 2},
+            annotation_text=f"{target_label} {target:g}%",
+            annotation_position="top left",
+        )
+    figure.update_layout(
+        title=title,
+        yaxis_title="Percent",
+        height=400,
+        legend={"orientation": "h", "y": -0.15},
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure

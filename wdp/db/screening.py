@@ -180,3 +180,15 @@ def before_after_go_live(
         """,
         [programme, measure],
     ).df()
+
+
+def standards(con: duckdb.DuckDBPyConnection, *, programme: str, measure: str) -> pd.DataFrame:
+    """The national standards for a programme and measure, with the dates they apply."""
+    return con.execute(
+        """
+        SELECT level, threshold, valid_from, valid_to, age, source, note
+        FROM ref_standard WHERE programme = ? AND measure = ?
+        ORDER BY valid_from NULLS FIRST, level
+        """,
+        [programme, measure],
+    ).df()

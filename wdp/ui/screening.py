@@ -16,6 +16,7 @@ from wdp.charts import screening as charts
 from wdp.config import SYNTHETIC_LABEL
 from wdp.db import queries
 from wdp.db import screening as db
+from wdp.spc import xmr
 from wdp.ui import filters
 
 PAGE = "screening"
@@ -34,6 +35,7 @@ pathfinder_figures = ui.cached_query(db.pathfinder_figures)
 before_after = ui.cached_query(db.before_after_go_live)
 national_rank = ui.cached_query(queries.national_rank)
 headline_figures = ui.cached_query(headlines.headline_figures)
+standards = ui.cached_query(db.standards)
 
 
 @st.cache_resource(show_spinner=False)
@@ -143,11 +145,26 @@ def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
         key=f"{PAGE}_compare",
         filename=f"compare_{picked}_{year}.csv",
     )
-    area_trend_section(int(picked), indicator["indicator_name"], level, highlight)
+    area_trend_section(
+        int(picked),
+        indicator["indicator_name"],
+        level,
+        highlight,
+        programme=programme,
+        measure=measure,
+    )
     ui.public_data_note()
 
 
-def area_trend_section(indicator_id: int, name: str, level: str, highlight: set[str]) -> None:
+def area_trend_section(
+    indicator_id: int,
+    name: str,
+    level: str,
+    highlight: set[str],
+    *,
+    programme: str,
+    measure: str,
+) -> None:
     """One area's trend (a pathfinder's area first by default)."""
     choices = area_choices(indicator_id=indicator_id, level=level)
     if choices.empty:
@@ -161,15 +178,61 @@ def area_trend_section(indicator_id: int, name: str, level: str, highlight: set[
     if trend.empty:
         st.info(f"No figures over time for {names[area]}.")
         return
-    title = (
-        f"{name}: {names[area]}, {trend['time_period'].iloc[0]} to {trend['time_period'].iloc[-1]}"
-    )
-    ui.show_chart(
-        charts.trend_figure(trend, title=title, area_name=names[area]),
-        trend,
-        key=f"{PAGE}_trend",
-        filename=f"trend_{indicator_id}_{area}.csv",
-    )
+    span = f"{trend['time_period'].iloc[0]} to {trend['time_period'].iloc[-1]}"
+    st.markdown(f"**{names[area]}: {name}, {span}**")
+    target = acceptable_standard(programme, measure)
+    result = xmr(trend["value"].tolist(), target=target)
+    badges(result)
+    spc_tab, england_tab = st.tabs(["Process control (Making Data Count)", "Against England"])
+    with spc_tab:
+        ui.show_chart(
+            charts.spc_figure(
+                trend["time_period"],
+                result,
+                title=f"{names[area]}: {name}, {span} (XmR chart)",
+                target=target,
+                target_label="Acceptable standard",
+            ),
+            result.to_frame().assign(time_period=trend["time_period"].values),
+            key=f"{PAGE}_spc",
+            filename=f"spc_{indicator_id}_{area}.csv",
+        )
+    with england_tab:
+        ui.show_chart(
+            charts.trend_figure(
+                trend, title=f"{names[area]} and England: {name}, {span}", area_name=names[area]
+            ),
+            trend,
+            key=f"{PAGE}_trend",
+            filename=f"trend_{indicator_id}_{area}.csv",
+        )
+
+
+def acceptable_standard(programme: str | None, measure: str) -> float | None:
+    """The latest acceptable standard for a programme and measure (percent), if one is set."""
+    if programme is None:
+        return None
+    rows = standards(programme=programme, measure=measure)
+    rows = rows[rows["level"] == "acceptable"]
+    return float(rows["threshold"].iloc[-1]) if not rows.empty else None
+
+
+BADGE_COLOURS = {"#005EB8": "blue", "#ED8B00": "orange", "#768692": "gray"}
+
+
+def badges(result) -> None:
+    """The Making Data Count icons as words, symbols and colour (never colour alone)."""
+    parts = []
+    for key, table, kind in (
+        (result.variation, charts.VARIATION_BADGES, "Variation"),
+        (result.assurance, charts.ASSURANCE_BADGES, "Assurance"),
+    ):
+        if key:
+            symbol, text, colour = table[key]
+            parts.append(f":{BADGE_COLOURS[colour]}-background[{symbol} {kind}: {text}]")
+    if parts:
+        st.markdown(" ".join(parts))
+    st.caption(result.summary)
 
 
 def pathfinder_section(programme: str, measure: str) -> None:
