@@ -440,3 +440,72 @@ def spc_figure(
         margin={"t": 60, "l": 10, "r": 10, "b": 10},
     )
     return figure
+
+
+FUNNEL_STYLES = {
+    "above_99.8": ("Above the 99.8% limit", "#005EB8", "triangle-up"),
+    "above_95": ("Above the 95% limit", "#41B6E6", "triangle-up"),
+    "within": ("Within the 95% limits", "#AEB7BD", "circle"),
+    "below_95": ("Below the 95% limit", "#FFB81C", "triangle-down"),
+    "below_99.8": ("Below the 99.8% limit", "#ED8B00", "triangle-down"),
+}
+
+
+def funnel_figure(league: pd.DataFrame, *, title: str) -> go.Figure:
+    """Each area's value against its denominator, in a funnel of 95% and 99.8% limits around
+    England's value: points outside the funnel differ from England by more than chance."""
+    from wdp.stats import funnel_limits, funnel_position
+
+    data = league.dropna(subset=["value", "denominator"])
+    england = float(data["england_value"].iloc[0])
+    n = np.geomspace(max(data["denominator"].min() * 0.8, 10), data["denominator"].max() * 1.2, 200)
+    limits = funnel_limits(england, n)
+    figure = go.Figure()
+    for level, dash in ((99.8, "dash"), (95.0, "dot")):
+        lower, upper = limits[level]
+        for y, side in ((upper, "upper"), (lower, "lower")):
+            figure.add_trace(
+                go.Scatter(
+                    x=n,
+                    y=y,
+                    mode="lines",
+                    line={"color": NHS_DARK_GREY, "dash": dash, "width": 1},
+                    name=f"{level:g}% limits",
+                    showlegend=side == "upper",
+                    hoverinfo="skip",
+                    legendgroup=str(level),
+                )
+            )
+    figure.add_hline(
+        y=england, line={"color": NHS_BLUE, "width": 1}, annotation_text=f"England {england:.1f}%"
+    )
+    positions = funnel_position(data["value"], data["denominator"], england)
+    for key, (label, colour, symbol) in FUNNEL_STYLES.items():
+        part = data[positions == key]
+        if part.empty:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=part["denominator"],
+                y=part["value"],
+                mode="markers",
+                name=label,
+                marker={
+                    "color": colour,
+                    "symbol": symbol,
+                    "size": 8,
+                    "line": {"color": NHS_TEXT, "width": 0.5},
+                },
+                text=part["area_name"],
+                hovertemplate="%{text}: %{y:.1f}% of %{x:,.0f}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        title=title,
+        xaxis={"title": "Denominator (people eligible)", "type": "log"},
+        yaxis_title="Percent",
+        height=460,
+        legend={"orientation": "h", "y": -0.2},
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure

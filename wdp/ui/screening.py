@@ -145,6 +145,14 @@ def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
         key=f"{PAGE}_compare",
         filename=f"compare_{picked}_{year}.csv",
     )
+    ui.show_chart(
+        charts.funnel_figure(league, title=f"{what}: funnel plot against England"),
+        league,
+        key=f"{PAGE}_funnel",
+        filename=f"funnel_{picked}_{year}.csv",
+        note="Limits: England's value plus or minus 1.96 and 3.09 standard errors for each "
+        "denominator (normal approximation to the binomial).",
+    )
     area_trend_section(
         int(picked),
         indicator["indicator_name"],
