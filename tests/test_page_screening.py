@@ -97,3 +97,33 @@ def test_before_and_after_go_live_uses_quarters_wholly_either_side(seeded_db: Pa
     assert set(frame["Verdict"]) <= {"improved", "deteriorated", "no clear change"}
     # A verdict of change only when the interval excludes zero.
     assert ((frame["Verdict"] == "improved") == (frame["_lower"] > 0)).all()
+
+
+def test_the_map_can_be_coloured_by_the_national_standard(monkeypatch, seeded_db: Path) -> None:
+    at = run_page(monkeypatch, seeded_db, programme="breast", measure="coverage")
+    at.toggle(key="screening_by_standard").set_value(True).run()
+    assert not at.exception
+    titles = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any("against the national standard" in spec for spec in titles)
+    assert any("Below the acceptable standard (70%)" in spec for spec in titles)
+
+
+def test_standard_bands_split_at_acceptable_and_achievable() -> None:
+    import pandas as pd
+
+    from wdp.charts.screening import standard_bands
+
+    values = pd.Series([65.0, 70.0, 79.9, 80.0, None])
+    assert standard_bands(values, 70, 80).tolist() == [
+        "below",
+        "acceptable",
+        "acceptable",
+        "achievable",
+        None,
+    ]
+    assert standard_bands(values, 80, None).tolist()[:4] == [
+        "below",
+        "below",
+        "below",
+        "acceptable",
+    ]

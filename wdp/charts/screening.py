@@ -144,6 +144,55 @@ def _hex_outlines(x: pd.Series, y: pd.Series) -> tuple[list[float | None], list[
     return xs, ys
 
 
+def standard_bands(
+    values: pd.Series, acceptable: float | None, achievable: float | None
+) -> pd.Series:
+    """below / acceptable / achievable against a national standard (percent); NaN stays NaN."""
+    bands = pd.Series(
+        np.where(values < (acceptable or -1), "below", "acceptable"),
+        index=values.index,
+        dtype=object,
+    )
+    if achievable is not None:
+        bands[values >= achievable] = "achievable"
+    bands[values.isna()] = None
+    return bands
+
+
+def band_styles(
+    acceptable: float | None, achievable: float | None
+) -> dict[str, tuple[str, str, str, str]]:
+    styles = {
+        "below": (
+            f"Below the acceptable standard ({acceptable:g}%)",
+            "#DA291C",
+            "triangle-down",
+            "▼",
+        )
+    }
+    if achievable is not None:
+        styles["acceptable"] = (
+            f"Acceptable ({acceptable:g}% to {achievable:g}%)",
+            "#FFB81C",
+            "circle",
+            "●",
+        )
+        styles["achievable"] = (
+            f"Achievable ({achievable:g}% or more)",
+            "#007F3B",
+            "triangle-up",
+            "▲",
+        )
+    else:
+        styles["acceptable"] = (
+            f"Meets the acceptable standard ({acceptable:g}%)",
+            "#007F3B",
+            "triangle-up",
+            "▲",
+        )
+    return styles
+
+
 def hex_map_figure(
     hexes: pd.DataFrame,
     league: pd.DataFrame,
@@ -151,9 +200,11 @@ def hex_map_figure(
     title: str,
     highlight: set[str] = frozenset(),
     named: set[str] = frozenset(),
+    standard: tuple[float | None, float | None] | None = None,
 ) -> go.Figure:
     """A hex cartogram (one equal hexagon per local authority, odd-r layout) coloured by the
-    judgement against England, with the judgement's symbol drawn in each hexagon."""
+    judgement against England or, given ``standard`` = (acceptable, achievable), by the
+    standard's bands; each hexagon also carries the category's symbol."""
     merged = hexes.merge(
         league[
             ["current_area_code", "value", "lower_95", "upper_95", "compared_to_england"]
@@ -164,11 +215,17 @@ def hex_map_figure(
     )
     merged["x"] = merged["q"] + np.where(merged["r"] % 2 == 1, 0.5, 0.0)
     merged["y"] = merged["r"] * 1.5 * HEX_RADIUS
-    merged["compared_to_england"] = merged["compared_to_england"].fillna("no_data")
-    styles = {**JUDGEMENTS, "no_data": ("No data", NO_DATA_COLOUR, "hexagon", "")}
+    if standard is None:
+        merged["category"] = merged["compared_to_england"]
+        styles = dict(JUDGEMENTS)
+    else:
+        merged["category"] = standard_bands(merged["value"], *standard)
+        styles = band_styles(*standard)
+    merged["category"] = merged["category"].fillna("no_data")
+    styles["no_data"] = ("No data", NO_DATA_COLOUR, "hexagon", "")
     figure = go.Figure()
     for code, (label, colour, _, symbol) in styles.items():
-        part = merged[merged["compared_to_england"] == code]
+        part = merged[merged["category"] == code]
         if part.empty:
             continue
         xs, ys = _hex_outlines(part["x"], part["y"])

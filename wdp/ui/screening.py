@@ -123,15 +123,26 @@ def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
         f"{judged.get('worse', 0)} worse than England (95% confidence intervals)."
     )
     if level == "district_ua":
+        acceptable, achievable = standard_levels(programme, measure)
+        by_standard = acceptable is not None and st.toggle(
+            f"Colour by the national standard ({acceptable:g}% acceptable) instead of by "
+            "comparison with England",
+            key=f"{PAGE}_by_standard",
+        )
         ui.show_chart(
             charts.hex_map_figure(
-                _hexes(), league, title=f"{what}: compared with England", highlight=highlight
+                _hexes(),
+                league,
+                highlight=highlight,
+                title=f"{what}: "
+                + ("against the national standard" if by_standard else "compared with England"),
+                standard=(acceptable, achievable) if by_standard else None,
             ),
             charts.league_table_frame(league),
             key=f"{PAGE}_map",
             filename="map.csv",
             note="Hex map: every local authority is one equal hexagon (layout © Open "
-            "Innovations, MIT licence).",
+            "Innovations, MIT licence). Heavy outline: a pathfinder's area.",
         )
     previous = league["previous_period"].dropna()
     since = f"change since {previous.iloc[0]}" if not previous.empty else "no earlier period"
@@ -216,13 +227,18 @@ def area_trend_section(
         )
 
 
-def acceptable_standard(programme: str | None, measure: str) -> float | None:
-    """The latest acceptable standard for a programme and measure (percent), if one is set."""
-    if programme is None:
-        return None
+def standard_levels(programme: str, measure: str) -> tuple[float | None, float | None]:
+    """The latest acceptable and achievable standards for a programme and measure (percent)."""
     rows = standards(programme=programme, measure=measure)
-    rows = rows[rows["level"] == "acceptable"]
-    return float(rows["threshold"].iloc[-1]) if not rows.empty else None
+    found = []
+    for level in ("acceptable", "achievable"):
+        matching = rows[rows["level"] == level]
+        found.append(float(matching["threshold"].iloc[-1]) if not matching.empty else None)
+    return found[0], found[1]
+
+
+def acceptable_standard(programme: str, measure: str) -> float | None:
+    return standard_levels(programme, measure)[0]
 
 
 BADGE_COLOURS = {"#005EB8": "blue", "#ED8B00": "orange", "#768692": "gray"}
