@@ -46,3 +46,9 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 # A quarterly return is due this many days after its reporting period ends (the submission
 # tracker on the Pathfinder status page marks later returns "late").
 RETURN_DUE_DAYS = 30
+
+# Shown beside every map drawn on ONS boundaries.
+GEOGRAPHY_ATTRIBUTION = (
+    "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
+    "Contains OS data © Crown copyright and database right 2024."
+)

@@ -36,3 +36,21 @@ def read_hexmap(name: str = LAD_HEXMAP, directory: Path = HEXMAP_DIR) -> pd.Data
         if code.startswith("E")
     ]
     return pd.DataFrame(rows)
+
+
+BOUNDARY_DIR = DATA_DIR / "geography" / "boundaries"
+BOUNDARY_FILES = {
+    "district_ua": "lad24_england.geojson",
+    "county_ua": "ctyua23_england.geojson",
+    "region": "rgn23_england.geojson",
+}
+
+
+@cache
+def read_boundaries(level: str, directory: Path = BOUNDARY_DIR) -> dict:
+    """Simplified ONS boundaries (GeoJSON, WGS84) for an area level; features keyed by code."""
+    return json.loads((directory / BOUNDARY_FILES[level]).read_text(encoding="utf-8"))
+
+
+def boundary_codes(level: str) -> set[str]:
+    return {f["properties"]["code"] for f in read_boundaries(level)["features"]}

@@ -201,16 +201,18 @@ def hex_map_figure(
     highlight: set[str] = frozenset(),
     named: set[str] = frozenset(),
     standard: tuple[float | None, float | None] | None = None,
+    code_map: dict[str, str] | None = None,
 ) -> go.Figure:
     """A hex cartogram (one equal hexagon per local authority, odd-r layout) coloured by the
     judgement against England or, given ``standard`` = (acceptable, achievable), by the
     standard's bands; each hexagon also carries the category's symbol."""
+    code_map = code_map or {}
+    hexes = hexes.assign(current_area_code=hexes["area_code"].map(lambda c: code_map.get(c, c)))
     merged = hexes.merge(
         league[
             ["current_area_code", "value", "lower_95", "upper_95", "compared_to_england"]
         ].drop_duplicates("current_area_code"),
-        left_on="area_code",
-        right_on="current_area_code",
+        on="current_area_code",
         how="left",
     )
     merged["x"] = merged["q"] + np.where(merged["r"] % 2 == 1, 0.5, 0.0)
@@ -563,6 +565,119 @@ def funnel_figure(league: pd.DataFrame, *, title: str) -> go.Figure:
         yaxis_title="Percent",
         height=460,
         legend={"orientation": "h", "y": -0.2},
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure
+
+
+def _outlines(
+    features: list[dict],
+) -> tuple[list[float | None], list[float | None], list[float], list[float]]:
+    """Exterior rings of each feature as one None-separated path in a flat projection
+    (longitude scaled by cos 53 degrees), plus each feature's label point."""
+    scale = np.cos(np.deg2rad(53.0))
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    cx: list[float] = []
+    cy: list[float] = []
+    for feature in features:
+        geometry = feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        )
+        largest = max(polygons, key=lambda p: len(p[0]))[0]
+        for polygon in polygons:
+            ring = np.asarray(polygon[0])
+            xs += [*(ring[:, 0] * scale), None]
+            ys += [*ring[:, 1], None]
+        cx.append(float(np.mean(np.asarray(largest)[:, 0]) * scale))
+        cy.append(float(np.mean(np.asarray(largest)[:, 1])))
+    return xs, ys, cx, cy
+
+
+def choropleth_figure(
+    boundaries: dict,
+    league: pd.DataFrame,
+    *,
+    title: str,
+    standard: tuple[float | None, float | None] | None = None,
+    highlight: set[str] = frozenset(),
+    code_map: dict[str, str] | None = None,
+) -> go.Figure:
+    """Areas on their ONS boundaries, coloured (and legended in words) by the judgement against
+    England or by the standard's bands. Drawn as plain shapes, so no map tiles or downloads
+    are needed (the app runs offline)."""
+    data = league.drop_duplicates("current_area_code").set_index("current_area_code")
+    if standard is None:
+        category = data["compared_to_england"]
+        styles = dict(JUDGEMENTS)
+    else:
+        category = standard_bands(data["value"], *standard)
+        styles = band_styles(*standard)
+    styles["no_data"] = ("No data", NO_DATA_COLOUR, "square", "")
+    # Boundaries may predate a recode (e.g. Barnsley 2025): key them by today's code.
+    code_map = code_map or {}
+    by_code = {
+        code_map.get(f["properties"]["code"], f["properties"]["code"]): f
+        for f in boundaries["features"]
+    }
+    figure = go.Figure()
+    for code, (label, colour, _, symbol) in styles.items():
+        codes = (
+            [c for c in by_code if c not in data.index]
+            if code == "no_data"
+            else [c for c in category.index[category == code] if c in by_code]
+        )
+        if not codes:
+            continue
+        xs, ys, cx, cy = _outlines([by_code[c] for c in codes])
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill="toself",
+                fillcolor=colour,
+                line={"color": "#FFFFFF", "width": 0.5},
+                name=f"{symbol} {label}".strip(),
+                hoverinfo="skip",
+                legendgroup=code,
+            )
+        )
+        names = [by_code[c]["properties"]["name"] for c in codes]
+        values = [f"{data.at[c, 'value']:.1f}%" if c in data.index else "no data" for c in codes]
+        figure.add_trace(
+            go.Scatter(
+                x=cx,
+                y=cy,
+                mode="markers",
+                marker={"size": 4, "color": colour, "opacity": 0},
+                showlegend=False,
+                legendgroup=code,
+                customdata=np.stack([names, values], axis=-1),
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + label + "</extra>",
+            )
+        )
+    marked = [c for c in highlight if c in by_code]
+    if marked:
+        xs, ys, _, _ = _outlines([by_code[c] for c in marked])
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name="Pathfinder area",
+                line={"color": NHS_TEXT, "width": 2},
+                hoverinfo="skip",
+            )
+        )
+    figure.update_layout(
+        title=title,
+        height=800,
+        plot_bgcolor="#FFFFFF",
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        legend={"orientation": "v", "x": 0.0, "y": 1.0},
         margin={"t": 60, "l": 10, "r": 10, "b": 10},
     )
     return figure

@@ -192,3 +192,12 @@ def standards(con: duckdb.DuckDBPyConnection, *, programme: str, measure: str) -
         """,
         [programme, measure],
     ).df()
+
+
+def current_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every known local authority code -> the code in use today (maps draw older boundaries)."""
+    return dict(
+        con.execute(
+            "SELECT area_code, current_code FROM ref_area WHERE current_code IS NOT NULL"
+        ).fetchall()
+    )

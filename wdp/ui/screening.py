@@ -13,7 +13,7 @@ import streamlit as st
 from etl.models import Measure, Programme
 from wdp import geo, headlines, ui
 from wdp.charts import screening as charts
-from wdp.config import SYNTHETIC_LABEL
+from wdp.config import GEOGRAPHY_ATTRIBUTION, SYNTHETIC_LABEL
 from wdp.db import queries
 from wdp.db import screening as db
 from wdp.spc import xmr
@@ -36,6 +36,7 @@ before_after = ui.cached_query(db.before_after_go_live)
 national_rank = ui.cached_query(queries.national_rank)
 headline_figures = ui.cached_query(headlines.headline_figures)
 standards = ui.cached_query(db.standards)
+current_codes = ui.cached_query(db.current_codes)
 
 
 @st.cache_resource(show_spinner=False)
@@ -122,28 +123,7 @@ def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
         f"{judged.get('better', 0)} better, {judged.get('similar', 0)} similar and "
         f"{judged.get('worse', 0)} worse than England (95% confidence intervals)."
     )
-    if level == "district_ua":
-        acceptable, achievable = standard_levels(programme, measure)
-        by_standard = acceptable is not None and st.toggle(
-            f"Colour by the national standard ({acceptable:g}% acceptable) instead of by "
-            "comparison with England",
-            key=f"{PAGE}_by_standard",
-        )
-        ui.show_chart(
-            charts.hex_map_figure(
-                _hexes(),
-                league,
-                highlight=highlight,
-                title=f"{what}: "
-                + ("against the national standard" if by_standard else "compared with England"),
-                standard=(acceptable, achievable) if by_standard else None,
-            ),
-            charts.league_table_frame(league),
-            key=f"{PAGE}_map",
-            filename="map.csv",
-            note="Hex map: every local authority is one equal hexagon (layout © Open "
-            "Innovations, MIT licence). Heavy outline: a pathfinder's area.",
-        )
+    map_section(league, level, what, programme, measure, highlight)
     previous = league["previous_period"].dropna()
     since = f"change since {previous.iloc[0]}" if not previous.empty else "no earlier period"
     st.markdown(f"**League table: {what}** (rank 1 = highest; {since})")
@@ -173,6 +153,53 @@ def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
         measure=measure,
     )
     ui.public_data_note()
+
+
+MAP_KINDS = {"boundaries": "Boundaries (ONS)", "hex": "Hex map (equal areas)"}
+
+
+def map_section(
+    league: pd.DataFrame, level: str, what: str, programme: str, measure: str, highlight: set[str]
+) -> None:
+    """The map: ONS boundaries, or a hex map for local authorities; by England or standard."""
+    kinds = list(MAP_KINDS) if level == "district_ua" else ["boundaries"]
+    kind = st.radio(
+        "Map", kinds, format_func=MAP_KINDS.get, horizontal=True, key=f"{PAGE}_map_kind"
+    )
+    acceptable, achievable = standard_levels(programme, measure)
+    by_standard = acceptable is not None and st.toggle(
+        f"Colour by the national standard ({acceptable:g}% acceptable) instead of by "
+        "comparison with England",
+        key=f"{PAGE}_by_standard",
+    )
+    standard = (acceptable, achievable) if by_standard else None
+    title = f"{what}: " + (
+        "against the national standard" if by_standard else "compared with England"
+    )
+    codes = current_codes()
+    if kind == "hex":
+        figure = charts.hex_map_figure(
+            _hexes(), league, highlight=highlight, title=title, standard=standard, code_map=codes
+        )
+        note = "Hex map: every local authority is one equal hexagon (layout © Open "
+        note += "Innovations, MIT licence). Heavy outline: a pathfinder's area."
+    else:
+        figure = charts.choropleth_figure(
+            geo.read_boundaries(level),
+            league,
+            title=title,
+            standard=standard,
+            highlight=highlight,
+            code_map=codes,
+        )
+        drawn = {codes.get(c, c) for c in geo.boundary_codes(level)}
+        missing = set(league["current_area_code"]) - drawn
+        note = f"{GEOGRAPHY_ATTRIBUTION} Heavy outline: a pathfinder's area." + (
+            f" {len(missing)} areas with codes no longer in use are not drawn." if missing else ""
+        )
+    ui.show_chart(
+        figure, charts.league_table_frame(league), key=f"{PAGE}_map", filename="map.csv", note=note
+    )
 
 
 def area_trend_section(

@@ -1,0 +1,60 @@
+"""Shipped boundaries and hex maps, and maps drawn from them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from wdp import geo
+from wdp.db import screening
+from wdp.db.connection import open_db
+
+
+@pytest.mark.parametrize("level", list(geo.BOUNDARY_FILES))
+def test_shipped_boundaries_are_small_english_and_closed(level: str) -> None:
+    path = geo.BOUNDARY_DIR / geo.BOUNDARY_FILES[level]
+    assert path.stat().st_size < 1_000_000
+    data = json.loads(path.read_text())
+    assert data["type"] == "FeatureCollection" and data["features"]
+    for feature in data["features"]:
+        assert feature["properties"]["code"].startswith("E")
+        geometry = feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        )
+        for polygon in polygons:
+            for ring in polygon:
+                assert ring[0] == ring[-1] and len(ring) >= 4
+
+
+def test_every_local_authority_with_2024_figures_is_drawn(seeded_db: Path) -> None:
+    from wdp.charts.screening import choropleth_figure, hex_map_figure
+
+    with open_db(seeded_db, read_only=True) as con:
+        league = screening.league_table(
+            con, indicator_id=93560, time_period="2024", level="district_ua"
+        )
+        codes = screening.current_codes(con)
+    drawn = {codes.get(c, c) for c in geo.boundary_codes("district_ua")}
+    assert set(league["current_area_code"]) <= drawn
+    for figure in (
+        choropleth_figure(geo.read_boundaries("district_ua"), league, title="t", code_map=codes),
+        hex_map_figure(geo.read_hexmap(), league, title="t", code_map=codes),
+    ):
+        names = {trace.name for trace in figure.data}
+        assert "No data" not in names  # Barnsley and Sheffield matched through the 2025 recode
+        assert "▲ Better than England" in names
+
+
+def test_hex_map_covers_england() -> None:
+    hexes = geo.read_hexmap()
+    assert len(hexes) == 296 and hexes["area_code"].str.startswith("E").all()
+
+
+def test_geography_attribution_names_the_licence() -> None:
+    from wdp.config import GEOGRAPHY_ATTRIBUTION
+
+    assert "Open Government Licence" in GEOGRAPHY_ATTRIBUTION
+    assert "OS data" in GEOGRAPHY_ATTRIBUTION
