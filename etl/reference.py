@@ -105,7 +105,7 @@ def read_areas(directory: Path | None = None) -> pd.DataFrame:
 
     # Newest names first, so a code keeps its current name.
     for code, name in zip(recodes["new_code"], recodes["new_name"], strict=True):
-        if code.startswith("E"):
+        if code.startswith(("E06", "E07", "E08", "E09", "E10")):  # not combined authorities
             add(code, name, "county" if code.startswith("E10") else "local_authority")
     for code, name in zip(current_lad["areacd"], current_lad["areanm"], strict=True):
         add(code, name, "local_authority")
@@ -131,6 +131,10 @@ def read_areas(directory: Path | None = None) -> pd.DataFrame:
         None if code in terminated else current_code(code) for code in frame["area_code"]
     ]
     frame["is_current"] = frame["area_code"] == frame["current_code"]
+    # A code created since 2014 takes the region of the areas it replaced.
+    for old, new in zip(recodes["old_code"], recodes["new_code"], strict=True):
+        if old in region_of and new not in region_of:
+            region_of[new] = region_of[old]
     frame["region_code"] = [
         region_of.get(code, region_of.get(current or ""))
         for code, current in zip(frame["area_code"], frame["current_code"], strict=True)
@@ -142,3 +146,60 @@ def read_areas(directory: Path | None = None) -> pd.DataFrame:
 @cache
 def read_screening_services(directory: Path | None = None) -> pd.DataFrame:
     return _csv(SERVICES_FILE, directory)
+
+
+ICB_HEXMAP = "nhs-icb-2022.hexjson"
+
+
+def read_area_parents(directory: Path | None = None) -> pd.DataFrame:
+    """Roll-ups for every current English district or unitary authority: its county (or itself,
+    for a unitary, metropolitan district or London borough) and its region."""
+    areas = read_areas(directory)
+    ltla14 = _csv(LTLA14_FILE, directory)
+    county_of = {c: p for c, p in zip(ltla14["ltlacd"], ltla14["ctycd"], strict=True) if p}
+    changes = read_area_changes(directory)
+    recodes = changes[changes["change_type"].isin(RECODING_TYPES)]
+    predecessors: dict[str, list[str]] = {}
+    for old, new in zip(recodes["old_code"], recodes["new_code"], strict=True):
+        predecessors.setdefault(new, []).append(old)
+
+    def county(code: str) -> str:
+        if not code.startswith("E07"):
+            return code  # unitary, metropolitan district, London borough: its own upper tier
+        queue = [code]
+        while queue:
+            candidate = queue.pop(0)
+            if candidate in county_of:
+                return county_of[candidate]
+            queue += predecessors.get(candidate, [])
+        return code
+
+    current = areas[(areas["area_kind"] == "local_authority") & areas["is_current"]]
+    rows = []
+    for code, region in zip(current["area_code"], current["region_code"], strict=True):
+        rows.append({"area_code": code, "parent_kind": "county_ua", "parent_code": county(code)})
+        if isinstance(region, str) and region:
+            rows.append({"area_code": code, "parent_kind": "region", "parent_code": region})
+    return pd.DataFrame(rows)
+
+
+def read_icbs(hexmap_dir: Path | None = None) -> pd.DataFrame:
+    """Integrated care boards: ODS code (as on the GP practice list), ONS code, name, region."""
+    import json
+
+    from wdp.config import DATA_DIR
+
+    path = (hexmap_dir or DATA_DIR / "geography" / "hexmaps") / ICB_HEXMAP
+    hexes = json.loads(path.read_text(encoding="utf-8"))["hexes"]
+    return pd.DataFrame(
+        [
+            {
+                "icb_ods_code": code,
+                "icb_ons_code": h["STP21CD"],
+                "icb_name": h["ICS22NM"].strip(),
+                "nhs_region_code": h.get("NHSER21CDH"),
+                "nhs_region_name": h.get("NHSER21NM"),
+            }
+            for code, h in hexes.items()
+        ]
+    )

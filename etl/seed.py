@@ -23,8 +23,10 @@ from etl.load import LoadReport, load_return
 from etl.models import AreaType, Choice, Code, Count, Day, Measure, OptDay, Programme
 from etl.reference import (
     read_area_changes,
+    read_area_parents,
     read_areas,
     read_gp_practices,
+    read_icbs,
     read_screening_services,
 )
 from etl.workbook import Issue, display_value
@@ -144,6 +146,8 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "ref_screening_service": writes.replace_reference(
             con, "ref_screening_service", read_screening_services()
         ),
+        "ref_area_parent": writes.replace_reference(con, "ref_area_parent", read_area_parents()),
+        "ref_icb": writes.replace_reference(con, "ref_icb", read_icbs()),
     }
 
 

@@ -58,3 +58,24 @@ def test_geography_attribution_names_the_licence() -> None:
 
     assert "Open Government Licence" in GEOGRAPHY_ATTRIBUTION
     assert "OS data" in GEOGRAPHY_ATTRIBUTION
+
+
+def test_every_current_local_authority_rolls_up_to_a_county_or_unitary_and_a_region(
+    reference_db: Path,
+) -> None:
+    from wdp.db import queries
+
+    with open_db(reference_db, read_only=True) as con:
+        rollup = queries.area_rollup(con).set_index("area_code")
+        practices = queries.practice_rollup(con).set_index("ods_code")
+    assert len(rollup) >= 296
+    assert rollup["region_code"].notna().all() and rollup["county_ua_code"].notna().all()
+    assert rollup.loc["E07000123", "county_ua_name"] == "Lancashire"  # Preston, two-tier
+    assert rollup.loc["E06000066", "county_ua_code"] == "E06000066"  # Somerset, unitary 2023
+    assert rollup.loc["E07000244", "county_ua_code"] == "E10000029"  # East Suffolk (2019)
+    assert rollup.loc["E06000021", "region_name"] == "West Midlands"  # Stoke-on-Trent
+    preston = practices.loc["P81103"]
+    assert "Lancashire and South Cumbria" in preston["icb_name"]
+    assert preston["icb_ons_code"].startswith("E54")
+    active = practices[practices["status_code"] == "A"]
+    assert active["icb_name"].notna().mean() > 0.99

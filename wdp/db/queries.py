@@ -304,3 +304,33 @@ def returns_received(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         """
     ).fetchone()
     return {"period": row[0], "received": row[1], "expected": row[2]}
+
+
+def area_rollup(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every current local authority with its county (or unitary) and region."""
+    return con.execute(
+        """
+        SELECT a.area_code, a.area_name,
+               c.parent_code AS county_ua_code, ca.area_name AS county_ua_name,
+               r.parent_code AS region_code, ra.area_name AS region_name
+        FROM ref_area a
+        LEFT JOIN ref_area_parent c ON c.area_code = a.area_code AND c.parent_kind = 'county_ua'
+        LEFT JOIN ref_area ca ON ca.area_code = c.parent_code
+        LEFT JOIN ref_area_parent r ON r.area_code = a.area_code AND r.parent_kind = 'region'
+        LEFT JOIN ref_area ra ON ra.area_code = r.parent_code
+        WHERE a.area_kind = 'local_authority' AND a.is_current
+        ORDER BY a.area_name
+        """
+    ).df()
+
+
+def practice_rollup(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every GP practice with its sub-ICB location and ICB (ODS and ONS codes, name)."""
+    return con.execute(
+        """
+        SELECT g.ods_code, g.practice_name, g.status_code, g.sub_icb_code,
+               g.icb_code AS icb_ods_code, i.icb_ons_code, i.icb_name, i.nhs_region_name
+        FROM ref_gp_practice g LEFT JOIN ref_icb i ON i.icb_ods_code = g.icb_code
+        ORDER BY g.ods_code
+        """
+    ).df()
