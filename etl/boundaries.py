@@ -34,6 +34,11 @@ LAYERS = {
         "CTYUA23CD",
         "CTYUA23NM",
     ),
+    "Integrated_Care_Boards_April_2023_EN_BSC.geojson": (
+        "icb23_england.geojson",
+        "ICB23CD",
+        "ICB23NM",
+    ),
     "Regions_December_2023_Boundaries_EN_BUC.geojson": (
         "rgn23_england.geojson",
         "RGN23CD",

@@ -43,6 +43,7 @@ BOUNDARY_FILES = {
     "district_ua": "lad24_england.geojson",
     "county_ua": "ctyua23_england.geojson",
     "region": "rgn23_england.geojson",
+    "icb": "icb23_england.geojson",
 }
 
 
