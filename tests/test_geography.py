@@ -79,3 +79,22 @@ def test_every_current_local_authority_rolls_up_to_a_county_or_unitary_and_a_reg
     assert preston["icb_ons_code"].startswith("E54")
     active = practices[practices["status_code"] == "A"]
     assert active["icb_name"].notna().mean() > 0.99
+
+
+def test_districts_merged_since_are_not_drawn_with_one_predecessors_value(seeded_db: Path) -> None:
+    from wdp.charts.screening import choropleth_figure
+
+    with open_db(seeded_db, read_only=True) as con:
+        league = screening.league_table(
+            con, indicator_id=22001, time_period="2016", level="district_ua"
+        )
+        codes = screening.current_codes(con)
+    cumberland = league[league["current_area_code"] == "E06000063"]
+    assert len(cumberland) > 1  # Allerdale, Carlisle, Copeland in 2016
+    figure = choropleth_figure(
+        geo.read_boundaries("district_ua"), league, title="t", code_map=codes
+    )
+    merged = [t for t in figure.data if t.name and t.name.startswith("◇ Merged since")]
+    assert merged
+    hover = next(t for t in figure.data if t.legendgroup == "merged" and t.customdata is not None)
+    assert "Cumberland" in {row[0] for row in hover.customdata}

@@ -193,13 +193,101 @@ def band_styles(
     return styles
 
 
+def _add_areas(
+    figure: go.Figure,
+    outline: tuple[list[float | None], list[float | None]],
+    centres: tuple[list[float], list[float]],
+    *,
+    key: str,
+    style: tuple[str, str, str, str],
+    names: list[str],
+    values: list[str],
+    show_symbol: bool,
+) -> None:
+    """One category of a map: its shapes filled in one colour (a legend entry in words and
+    symbol), and a point per area that names it on hover (and shows the symbol, if asked)."""
+    label, colour, _, symbol = style
+    figure.add_trace(
+        go.Scatter(
+            x=outline[0],
+            y=outline[1],
+            mode="lines",
+            fill="toself",
+            fillcolor=colour,
+            line={"color": "#FFFFFF", "width": 1 if show_symbol else 0.5},
+            name=f"{symbol} {label}".strip(),
+            hoverinfo="skip",
+            legendgroup=key,
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=centres[0],
+            y=centres[1],
+            mode="text" if show_symbol else "markers",
+            text=[symbol] * len(names),
+            textfont={"size": 9, "color": NHS_TEXT},
+            marker={"size": 4, "opacity": 0},
+            showlegend=False,
+            legendgroup=key,
+            customdata=np.stack([names, values], axis=-1),
+            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + label + "</extra>",
+        )
+    )
+
+
+def _add_pathfinder_outline(
+    figure: go.Figure, outline: tuple[list[float | None], list[float | None]], *, width: float
+) -> None:
+    figure.add_trace(
+        go.Scatter(
+            x=outline[0],
+            y=outline[1],
+            mode="lines",
+            name="Pathfinder area",
+            line={"color": NHS_TEXT, "width": width},
+            hoverinfo="skip",
+        )
+    )
+
+
+def _map_layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
+    figure.update_layout(
+        title=title,
+        height=height,
+        plot_bgcolor="#FFFFFF",
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        legend={"orientation": "v", "x": 0.0, "y": 1.0},
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure
+
+
+MERGED_STYLE = ("Merged since (several published areas): see the table", "#C8CDD0", "square", "◇")
+
+
+def _one_row_per_area(league: pd.DataFrame) -> pd.DataFrame:
+    """One row per area on today's map. Older figures for districts merged since (e.g. the six
+    Cumbria districts, now two unitaries) cannot be shown as one value: they are marked merged."""
+    counts = league["current_area_code"].map(league["current_area_code"].value_counts())
+    rows = league.drop_duplicates("current_area_code").copy()
+    merged = counts[rows.index] > 1
+    rows.loc[merged, ["value", "lower_95", "upper_95"]] = np.nan
+    rows.loc[merged, "compared_to_england"] = "merged"
+    return rows
+
+
+def _percent(values: pd.Series) -> list[str]:
+    return [f"{v:.1f}%" if pd.notna(v) else "no data" for v in values]
+
+
 def hex_map_figure(
     hexes: pd.DataFrame,
     league: pd.DataFrame,
     *,
     title: str,
     highlight: set[str] = frozenset(),
-    named: set[str] = frozenset(),
     standard: tuple[float | None, float | None] | None = None,
     code_map: dict[str, str] | None = None,
 ) -> go.Figure:
@@ -209,9 +297,9 @@ def hex_map_figure(
     code_map = code_map or {}
     hexes = hexes.assign(current_area_code=hexes["area_code"].map(lambda c: code_map.get(c, c)))
     merged = hexes.merge(
-        league[
-            ["current_area_code", "value", "lower_95", "upper_95", "compared_to_england"]
-        ].drop_duplicates("current_area_code"),
+        league[["current_area_code", "value", "lower_95", "upper_95", "compared_to_england"]].pipe(
+            _one_row_per_area
+        ),
         on="current_area_code",
         how="left",
     )
@@ -223,77 +311,29 @@ def hex_map_figure(
     else:
         merged["category"] = standard_bands(merged["value"], *standard)
         styles = band_styles(*standard)
+    merged.loc[merged["compared_to_england"] == "merged", "category"] = "merged"
     merged["category"] = merged["category"].fillna("no_data")
+    styles["merged"] = MERGED_STYLE
     styles["no_data"] = ("No data", NO_DATA_COLOUR, "hexagon", "")
     figure = go.Figure()
-    for code, (label, colour, _, symbol) in styles.items():
+    for code, style in styles.items():
         part = merged[merged["category"] == code]
         if part.empty:
             continue
-        xs, ys = _hex_outlines(part["x"], part["y"])
-        name = f"{symbol} {label}".strip()
-        figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                fill="toself",
-                fillcolor=colour,
-                name=name,
-                line={"color": "#FFFFFF", "width": 1},
-                hoverinfo="skip",
-                legendgroup=code,
-            )
-        )
-        values = [f"{v:.1f}%" if pd.notna(v) else "no data" for v in part["value"]]
-        figure.add_trace(
-            go.Scatter(
-                x=part["x"],
-                y=part["y"],
-                mode="text",
-                text=[symbol] * len(part),
-                textfont={"size": 9, "color": NHS_TEXT},
-                showlegend=False,
-                legendgroup=code,
-                customdata=np.stack([part["area_name"], values], axis=-1),
-                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + label + "</extra>",
-            )
+        _add_areas(
+            figure,
+            _hex_outlines(part["x"], part["y"]),
+            (list(part["x"]), list(part["y"])),
+            key=code,
+            style=style,
+            names=list(part["area_name"]),
+            values=_percent(part["value"]),
+            show_symbol=True,
         )
     marked = merged[merged["area_code"].isin(highlight)]
-    if not marked.empty:  # pathfinder areas: a heavy outline, named on hover
-        xs, ys = _hex_outlines(marked["x"], marked["y"])
-        figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                name="Pathfinder area",
-                line={"color": NHS_TEXT, "width": 3},
-                hoverinfo="skip",
-            )
-        )
-    for row in merged[merged["area_code"].isin(named)].itertuples():
-        figure.add_annotation(
-            x=row.x,
-            y=row.y,
-            text=f"<b>{row.area_name}</b>",
-            showarrow=True,
-            arrowhead=2,
-            ax=-80,
-            ay=-30,
-            bgcolor="#FFFFFF",
-            bordercolor=NHS_TEXT,
-        )
-    figure.update_layout(
-        title=title,
-        height=760,
-        plot_bgcolor="#FFFFFF",
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-        legend={"orientation": "v", "x": 0.0, "y": 1.0},
-        margin={"t": 60, "l": 10, "r": 10, "b": 10},
-    )
-    return figure
+    if not marked.empty:  # pathfinder areas: a heavy outline
+        _add_pathfinder_outline(figure, _hex_outlines(marked["x"], marked["y"]), width=3)
+    return _map_layout(figure, title=title, height=760)
 
 
 def trend_figure(trend: pd.DataFrame, *, title: str, area_name: str) -> go.Figure:
@@ -607,13 +647,15 @@ def choropleth_figure(
     """Areas on their ONS boundaries, coloured (and legended in words) by the judgement against
     England or by the standard's bands. Drawn as plain shapes, so no map tiles or downloads
     are needed (the app runs offline)."""
-    data = league.drop_duplicates("current_area_code").set_index("current_area_code")
+    data = _one_row_per_area(league).set_index("current_area_code")
     if standard is None:
         category = data["compared_to_england"]
         styles = dict(JUDGEMENTS)
     else:
         category = standard_bands(data["value"], *standard)
         styles = band_styles(*standard)
+    category = category.where(data["compared_to_england"] != "merged", "merged")
+    styles["merged"] = MERGED_STYLE
     styles["no_data"] = ("No data", NO_DATA_COLOUR, "square", "")
     # Boundaries may predate a recode (e.g. Barnsley 2025): key them by today's code.
     code_map = code_map or {}
@@ -622,7 +664,7 @@ def choropleth_figure(
         for f in boundaries["features"]
     }
     figure = go.Figure()
-    for code, (label, colour, _, symbol) in styles.items():
+    for code, style in styles.items():
         codes = (
             [c for c in by_code if c not in data.index]
             if code == "no_data"
@@ -631,53 +673,23 @@ def choropleth_figure(
         if not codes:
             continue
         xs, ys, cx, cy = _outlines([by_code[c] for c in codes])
-        figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                fill="toself",
-                fillcolor=colour,
-                line={"color": "#FFFFFF", "width": 0.5},
-                name=f"{symbol} {label}".strip(),
-                hoverinfo="skip",
-                legendgroup=code,
+        values = _percent(
+            pd.Series(
+                [data.at[c, "value"] if c in data.index else None for c in codes], dtype=float
             )
         )
-        names = [by_code[c]["properties"]["name"] for c in codes]
-        values = [f"{data.at[c, 'value']:.1f}%" if c in data.index else "no data" for c in codes]
-        figure.add_trace(
-            go.Scatter(
-                x=cx,
-                y=cy,
-                mode="markers",
-                marker={"size": 4, "color": colour, "opacity": 0},
-                showlegend=False,
-                legendgroup=code,
-                customdata=np.stack([names, values], axis=-1),
-                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + label + "</extra>",
-            )
+        _add_areas(
+            figure,
+            (xs, ys),
+            (cx, cy),
+            key=code,
+            style=style,
+            names=[by_code[c]["properties"]["name"] for c in codes],
+            values=values,
+            show_symbol=False,
         )
     marked = [c for c in highlight if c in by_code]
     if marked:
         xs, ys, _, _ = _outlines([by_code[c] for c in marked])
-        figure.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                name="Pathfinder area",
-                line={"color": NHS_TEXT, "width": 2},
-                hoverinfo="skip",
-            )
-        )
-    figure.update_layout(
-        title=title,
-        height=800,
-        plot_bgcolor="#FFFFFF",
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-        legend={"orientation": "v", "x": 0.0, "y": 1.0},
-        margin={"t": 60, "l": 10, "r": 10, "b": 10},
-    )
-    return figure
+        _add_pathfinder_outline(figure, (xs, ys), width=2)
+    return _map_layout(figure, title=title, height=800)
