@@ -5,6 +5,8 @@
     python -m etl import-fingertips FILE... [--db PATH] [--json] [--indicator-id N
                                   --indicator-name TEXT]
     python -m etl init [--db PATH] [--register PATHFINDERS.csv]
+    python -m etl accounts add EMAIL --role ROLE [--pathfinder CODE] [--password-stdin]
+    python -m etl accounts remove EMAIL | python -m etl accounts list
     python -m etl seed [--db PATH] [--json]
     python -m etl summary [--db PATH] [--json]
 
@@ -70,6 +72,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--register",
         help="pathfinder register CSV (columns as data/sample/pathfinders.csv)",
     )
+
+    accounts = commands.add_parser("accounts", help="manage sign-in accounts")
+    actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="create or replace an account")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, help="director, lead, viewer or admin")
+    add.add_argument("--pathfinder", help="a lead's pathfinder code")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (else asked for)",
+    )
+    add.add_argument(
+        "--sso-only",
+        action="store_true",
+        help="no password: signs in only through the identity provider",
+    )
+    _db_argument(add)
+    remove = actions.add_parser("remove", help="remove an account")
+    remove.add_argument("email")
+    _db_argument(remove)
+    listing = actions.add_parser("list", help="list accounts (never passwords)")
+    _db_argument(listing)
 
     seed = commands.add_parser("seed", help="build the sample programme through the load path")
     _db_argument(seed)
@@ -252,6 +277,51 @@ def cmd_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_accounts(args: argparse.Namespace) -> int:
+    import getpass
+
+    from wdp.auth import check_new_account, hash_password
+    from wdp.db import accounts
+
+    path = db_path(args.db)
+    if args.action == "list":
+        with open_db(path, read_only=True) as con:
+            print(accounts.list_accounts(con).to_string(index=False))
+        return EXIT_OK
+    if args.action == "remove":
+        with open_db(path) as con:
+            removed = accounts.remove_account(con, args.email)
+        print(f"Removed {args.email}." if removed else f"There is no account {args.email}.")
+        return EXIT_OK if removed else EXIT_PROBLEM
+    password = None
+    if not args.sso_only:
+        password = (
+            sys.stdin.readline().rstrip("\n")
+            if args.password_stdin
+            else getpass.getpass(f"Password for {args.email}: ")
+        )
+    pathfinder = args.pathfinder.strip().upper() if args.pathfinder else None
+    problems = check_new_account(args.role, pathfinder, password)
+    with open_db(path) as con:
+        from wdp.db.queries import validation_reference
+
+        if pathfinder and pathfinder not in validation_reference(con).pathfinders:
+            problems.append(f"{pathfinder} is not a pathfinder in the register.")
+        if problems:
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            return EXIT_PROBLEM
+        accounts.save_account(
+            con,
+            email=args.email,
+            role=args.role,
+            pathfinder_code=pathfinder,
+            password_hash=hash_password(password) if password else None,
+        )
+    print(f"Saved {args.email} ({args.role}{', ' + pathfinder if pathfinder else ''}).")
+    return EXIT_OK
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from wdp.db.queries import database_summary
 
@@ -272,6 +342,7 @@ COMMANDS = {
     "load": cmd_load,
     "import-fingertips": cmd_import_fingertips,
     "init": cmd_init,
+    "accounts": cmd_accounts,
     "seed": cmd_seed,
     "summary": cmd_summary,
 }

@@ -178,6 +178,33 @@ def import_public_data(
     ]
 
 
+# Demo accounts for the sample programme only (wdp.auth refuses them on any other database);
+# listed in the README.
+DEMO_ACCOUNTS = (
+    ("director@example.nhs.uk", "director", None, "demo-director-2017"),
+    ("lead.stoke@example.nhs.uk", "lead", "WDP-STK", "demo-lead-stoke"),
+    ("lead.preston@example.nhs.uk", "lead", "WDP-PRE", "demo-lead-preston"),
+    ("viewer@example.nhs.uk", "viewer", None, "demo-viewer-2017"),
+    ("admin@example.nhs.uk", "admin", None, "demo-admin-2017"),
+)
+
+
+def create_demo_accounts(con: duckdb.DuckDBPyConnection) -> int:
+    from wdp.auth import hash_password
+    from wdp.db import accounts
+
+    for email, role, pathfinder, password in DEMO_ACCOUNTS:
+        accounts.save_account(
+            con,
+            email=email,
+            role=role,
+            pathfinder_code=pathfinder,
+            password_hash=hash_password(password),
+            is_demo=True,
+        )
+    return len(DEMO_ACCOUNTS)
+
+
 @dataclass
 class SeedResult:
     reference: dict[str, int] = field(default_factory=dict)
@@ -216,6 +243,7 @@ def seed(con: duckdb.DuckDBPyConnection, *, sample_dir: Path = SAMPLE_DIR) -> Se
     result.reference["benchmark_screening"] = writes.replace_reference(
         con, "benchmark_screening", read_benchmark(sample_dir / BENCHMARK_FILE)
     )
+    result.reference["account (demo)"] = create_demo_accounts(con)
     result.public = import_public_data(con)
     for report in result.public:
         if report.status == "rejected":

@@ -19,7 +19,10 @@ ERROR_KEYS = {"sheet", "row", "column", "value", "message"}
 
 
 def etl(
-    *args: str, db: Path | None = None, env: dict[str, str] | None = None
+    *args: str,
+    db: Path | None = None,
+    env: dict[str, str] | None = None,
+    input_text: str | None = None,
 ) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in ("WDP_DB", "WDP_DEBUG")}
     if db is not None:
@@ -32,6 +35,7 @@ def etl(
         capture_output=True,
         text=True,
         timeout=120,
+        input=input_text,
     )
     assert "Traceback" not in result.stdout + result.stderr
     return result

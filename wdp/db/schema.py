@@ -413,6 +413,22 @@ MIGRATIONS.append(
     )
 )
 
+# People who sign in without an identity provider (issue 5). Passwords are stored only as
+# scrypt hashes (wdp.auth); the database file is outside git.
+ACCOUNT = """
+CREATE TABLE account (
+    email           VARCHAR PRIMARY KEY,     -- lower case
+    role            VARCHAR NOT NULL CHECK (role IN ('director', 'lead', 'viewer', 'admin')),
+    pathfinder_code VARCHAR,                 -- a lead's own pathfinder
+    password_hash   VARCHAR,                 -- NULL: signs in through the identity provider only
+    is_demo         BOOLEAN NOT NULL DEFAULT FALSE,
+    disabled        BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    CHECK (role <> 'lead' OR pathfinder_code IS NOT NULL)
+)"""
+
+MIGRATIONS.append((5, "accounts for sign-in and roles", [ACCOUNT]))
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 

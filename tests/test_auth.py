@@ -1,0 +1,85 @@
+"""Accounts and sign-in: hashing, roles, demo accounts only on the sample database."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from etl.seed import DEMO_ACCOUNTS
+from tests.test_cli import etl
+from wdp import auth
+from wdp.db import accounts, writes
+from wdp.db.connection import open_db
+
+
+def test_passwords_are_salted_hashes_checked_in_constant_time() -> None:
+    first, second = auth.hash_password("a long password"), auth.hash_password("a long password")
+    assert first != second and "a long password" not in first
+    assert auth.verify_password("a long password", first)
+    assert not auth.verify_password("a long passworD", first)
+    assert not auth.verify_password("anything", None)
+    assert not auth.verify_password("anything", "md5$not-ours")
+
+
+def test_demo_accounts_sign_in_on_the_sample_database(seeded_db: Path) -> None:
+    with open_db(seeded_db, read_only=True) as con:
+        for email, role, pathfinder, password in DEMO_ACCOUNTS:
+            user = auth.authenticate(con, email.upper(), password)
+            assert user == auth.User(email, role, pathfinder)
+        assert auth.authenticate(con, DEMO_ACCOUNTS[0][0], "wrong password") is None
+        assert auth.authenticate(con, "nobody@example.nhs.uk", "demo-director-2017") is None
+
+
+def test_demo_accounts_do_not_work_on_a_real_database(seeded_db: Path, tmp_path: Path) -> None:
+    real = tmp_path / "real.duckdb"
+    shutil.copy(seeded_db, real)
+    with open_db(real) as con:
+        frame = con.execute("SELECT * FROM ref_pathfinder").df()
+        writes.replace_reference(con, "ref_pathfinder", frame.assign(is_synthetic=False))
+        email, _, _, password = DEMO_ACCOUNTS[0]
+        assert auth.authenticate(con, email, password) is None
+        assert auth.user_for_email(con, email) is None
+
+
+def test_a_lead_may_only_see_their_own_pathfinder() -> None:
+    lead = auth.User("lead@nhs.net", "lead", "WDP-STK")
+    assert lead.may_see("WDP-STK") and not lead.may_see("WDP-PRE")
+    assert auth.User("d@nhs.net", "director").may_see("WDP-PRE")
+    assert lead.can_upload and not auth.User("v@nhs.net", "viewer").can_upload
+
+
+def test_accounts_cli_adds_lists_and_removes(reference_db: Path) -> None:
+    added = etl(
+        "accounts",
+        "add",
+        "New.Lead@nhs.net",
+        "--role",
+        "lead",
+        "--pathfinder",
+        "wdp-hul",
+        "--password-stdin",
+        db=reference_db,
+        input_text="a sufficiently long one\n",
+    )
+    assert added.returncode == 0, added.stderr
+    listing = etl("accounts", "list", db=reference_db)
+    assert "new.lead@nhs.net" in listing.stdout and "scrypt" not in listing.stdout
+    with open_db(reference_db, read_only=True) as con:
+        assert auth.authenticate(con, "new.lead@nhs.net", "a sufficiently long one") == (
+            auth.User("new.lead@nhs.net", "lead", "WDP-HUL")
+        )
+    short = etl(
+        "accounts",
+        "add",
+        "x@nhs.net",
+        "--role",
+        "lead",
+        "--password-stdin",
+        db=reference_db,
+        input_text="short\n",
+    )
+    assert short.returncode == 2
+    assert "12 characters" in short.stderr and "--pathfinder" in short.stderr
+    assert etl("accounts", "remove", "new.lead@nhs.net", db=reference_db).returncode == 0
+    with open_db(reference_db, read_only=True) as con:
+        assert accounts.find_account(con, "new.lead@nhs.net") is None
