@@ -85,6 +85,31 @@ def _record(validated: ValidatedReturn | None) -> dict[str, Any]:
     return record
 
 
+def check_return(
+    path: Path, reference: queries.ValidationReference, *, only_pathfinder: str | None = None
+) -> tuple[ValidatedReturn | None, list[Issue]]:
+    """Read and validate a workbook without loading it (the upload preview uses this too)."""
+    workbook, issues = read_workbook(path)
+    if workbook is None:
+        return None, issues
+    validated = validate_workbook(workbook, reference)
+    details = validated.details
+    if only_pathfinder and details is not None and details.pathfinder_code != only_pathfinder:
+        validated.errors.insert(
+            0,
+            Issue(
+                "Details",
+                None,
+                "Pathfinder code",
+                details.pathfinder_code,
+                f"This return is for {details.pathfinder_code}; you can submit returns only for "
+                f"{only_pathfinder}. Check the Details sheet.",
+            ),
+        )
+        validated.frames = {}
+    return validated, validated.errors
+
+
 def load_return(
     con: duckdb.DuckDBPyConnection,
     path: str | Path,
@@ -92,11 +117,13 @@ def load_return(
     loaded_by: str | None = None,
     file_name: str | None = None,
     loaded_at: dt.datetime | None = None,
+    only_pathfinder: str | None = None,
 ) -> LoadReport:
     """Validate and load one workbook. Never raises for bad input: the report says what's wrong.
 
     Raises ``DatabaseError`` only when the database itself is not ready (no reference data).
     ``loaded_at`` defaults to now; the sample programme sets it to replay its history.
+    ``only_pathfinder`` refuses a return for any other pathfinder (a lead's upload).
     """
     missing = queries.missing_reference_data(con)
     if missing:
@@ -139,11 +166,9 @@ def load_return(
             reporting_period=original["reporting_period"],
         )
 
-    workbook, issues = read_workbook(path)
-    validated = None
-    if workbook is not None:
-        validated = validate_workbook(workbook, queries.validation_reference(con))
-        issues = validated.errors
+    validated, issues = check_return(
+        path, queries.validation_reference(con), only_pathfinder=only_pathfinder
+    )
     warnings = validated.warnings if validated else []
     rows = validated.row_counts if validated else {}
     record = {

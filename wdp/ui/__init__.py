@@ -162,6 +162,9 @@ def setup_page(title: str, *, page_title: str | None = None) -> dict[str, Any]:
     from wdp.ui.filters import menu
 
     menu()
+    from wdp.ui.auth import sidebar_status
+
+    sidebar_status()
     st.title(title)
     summary = database_summary()
     synthetic_banner(summary["synthetic_pathfinders"] > 0)

@@ -26,6 +26,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/2_Pathfinder_status.py", "Pathfinder status", "🚦"),
     ("pages/3_Screening_uptake.py", "Screening uptake by area", "🩺"),
     ("pages/4_Campaign_activity.py", "Campaign activity", "📣"),
+    ("pages/5_Upload.py", "Upload a return", "📤"),
 )
 
 

@@ -1,0 +1,54 @@
+"""Upload a return: download the template, upload the workbook, read the report, confirm.
+Render only: the steps are in wdp.ui.upload; sign-in in wdp.ui.auth."""
+
+import hashlib
+from pathlib import Path
+
+import streamlit as st
+
+from wdp import ui
+from wdp.ui import auth, upload
+
+ui.setup_page("Upload a return")
+user = auth.require("lead", "director", "admin")
+
+st.markdown(
+    "1. Download the template (pre-filled with your pathfinder and the quarter due). "
+    "2. Fill it in and save it as .xlsx. 3. Upload it: every problem is listed at once. "
+    "4. Check the figures and confirm. A corrected file for the same quarter replaces the "
+    "earlier one."
+)
+upload.template_download(user)
+st.caption(
+    f"Excel workbooks (.xlsx) only, up to {upload.MAX_RETURN_BYTES // 1_000_000} MB. "
+    "Macros are never run; formulas are read as their saved values."
+)
+uploaded = st.file_uploader(
+    "Upload your completed return (.xlsx)", type=["xlsx"], key="upload_file"
+)
+if uploaded is not None and upload.size_ok(data := uploaded.getvalue()):
+    digest = hashlib.sha256(data).hexdigest()
+    saved = st.session_state.setdefault(f"upload_{digest}", str(upload.save_upload(data)))
+    done = st.session_state.get("upload_loaded", {})
+    if digest in done:
+        st.success(done[digest])
+    else:
+        validated = upload.check_upload(Path(saved), user, uploaded.name)
+        if validated is None:
+            if f"recorded_{digest}" not in st.session_state:  # keep the attempt and its report
+                upload.confirm_and_load(Path(saved), user, uploaded.name)
+                st.session_state[f"recorded_{digest}"] = True
+        else:
+            upload.preview(validated, user)
+            if st.button("Confirm and load this return", type="primary", key="upload_confirm"):
+                report = upload.confirm_and_load(Path(saved), user, uploaded.name)
+                message = {
+                    "accepted": "Loaded. Every page now shows the new figures.",
+                    "unchanged": "This exact file was already loaded: nothing changed.",
+                }.get(
+                    report.status,
+                    "The return could not be loaded: "
+                    + "; ".join(i.message for i in report.errors),
+                )
+                st.session_state["upload_loaded"] = {**done, digest: message}
+                st.rerun()

@@ -1,0 +1,87 @@
+"""Signing in, in the browser. Checks run on the server: a page that needs a role stops there.
+
+With an ``[auth]`` section in ``.streamlit/secrets.toml`` (an OIDC provider such as Microsoft
+Entra ID), people sign in through ``st.login`` and their role comes from their account. Without
+one, a form takes an email and password checked against the local accounts (``wdp.auth``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from wdp import auth
+from wdp.config import db_path
+from wdp.db.connection import open_db
+
+SESSION_KEY = "wdp_user"
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def current_user() -> auth.User | None:
+    """The signed-in user, from the identity provider or the session."""
+    if _oidc_configured() and st.user.get("is_logged_in", False):
+        email = st.user.get("email")
+        if not email:
+            return None
+        with open_db(db_path(), read_only=True) as con:
+            return auth.user_for_email(con, str(email))
+    return st.session_state.get(SESSION_KEY)
+
+
+def sign_in_form() -> None:
+    """The sign-in form (fields "Email" and "Password", a "Sign in" button)."""
+    if _oidc_configured():
+        st.button("Sign in with your NHS account", on_click=st.login, type="primary")
+        return
+    with st.form("sign_in"):
+        email = st.text_input("Email")
+        password = st.text_input("Password", type="password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        with open_db(db_path(), read_only=True) as con:
+            user = auth.authenticate(con, email, password)
+        if user is None:
+            st.error(
+                "Email or password not recognised. Check them and try again, or ask the "
+                "programme team to set up your account."
+            )
+        else:
+            st.session_state[SESSION_KEY] = user
+            st.rerun()
+
+
+def sign_out() -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    if _oidc_configured() and st.user.get("is_logged_in", False):
+        st.logout()
+
+
+def sidebar_status() -> None:
+    """Who is signed in, with a sign-out button (every page)."""
+    user = current_user()
+    if user is not None:
+        what = f"{user.role}" + (f", {user.pathfinder_code}" if user.pathfinder_code else "")
+        st.sidebar.caption(f"Signed in as **{user.email}** ({what})")
+        st.sidebar.button("Sign out", on_click=sign_out, key="sign_out")
+
+
+def require(*roles: str) -> auth.User:
+    """The signed-in user with one of ``roles``; otherwise the sign-in form, and stop."""
+    user = current_user()
+    if user is None:
+        st.info("Sign in to continue.")
+        sign_in_form()
+        st.stop()
+    if roles and user.role not in roles:
+        st.error(
+            f"Your account ({user.role}) cannot use this page. Ask the programme team if "
+            "you need access."
+        )
+        st.stop()
+    return user

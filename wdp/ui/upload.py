@@ -1,0 +1,169 @@
+"""The Upload page's steps: template download, check an upload, report, preview, confirm, load.
+
+An upload is saved under a random name in an ``uploads`` folder beside the database (never
+served), checked with the same
+validation the CLI uses, and loaded only when the person confirms. A lead can submit only for
+their own pathfinder: the load itself refuses anything else.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from etl.load import LoadReport, check_return, load_return
+from etl.models import ReportingPeriod
+from etl.template import build_template
+from etl.workbook import Issue
+from wdp import ui
+from wdp.auth import User
+from wdp.config import MAX_RETURN_BYTES, db_path
+from wdp.db import queries
+from wdp.db.connection import open_db
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+validation_reference = ui.cached_query(queries.validation_reference)
+pathfinder_overview = ui.cached_query(queries.pathfinder_overview)
+
+
+def open_period(user: User) -> str | None:
+    """The period a lead is expected to return next: the one after their latest return."""
+    if not user.pathfinder_code:
+        return None
+    overview = pathfinder_overview()
+    mine = overview[overview["pathfinder_code"] == user.pathfinder_code]
+    latest = mine["latest_period"].dropna()
+    if latest.empty:
+        return None
+    period = ReportingPeriod.parse(str(latest.iloc[0]))
+    return period.next().label if period else None
+
+
+def template_download(user: User) -> None:
+    period = open_period(user)
+    workbook = build_template(pathfinder_code=user.pathfinder_code, reporting_period=period)
+    import io
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    name = f"WDP_return_{user.pathfinder_code or 'template'}_{(period or '').replace(' ', '_')}"
+    st.download_button(
+        "Download the return template",
+        buffer.getvalue(),
+        file_name=f"{name.rstrip('_')}.xlsx",
+        mime=XLSX_MIME,
+        icon="⬇️",
+        key="upload_template",
+    )
+    if period:
+        st.caption(f"Pre-filled for {user.pathfinder_code}, {period}.")
+
+
+def save_upload(data: bytes) -> Path:
+    """Keep the uploaded bytes under a random name outside anything the app serves."""
+    folder = db_path().parent / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(16)}.xlsx"
+    path.write_bytes(data)
+    return path
+
+
+def error_summary(issues: list[Issue], *, file_name: str) -> None:
+    """The GOV.UK error summary: a count and every problem, then a table of where and what."""
+    count = len(issues)
+    lines = "\n".join(f"- {issue.describe()}" for issue in issues[:50])
+    more = f"\n- ... and {count - 50} more (all are in the table)" if count > 50 else ""
+    st.error(
+        f"**There {'is' if count == 1 else 'are'} {count} "
+        f"problem{'s' * (count != 1)} with {file_name}.** Nothing was loaded. Fix "
+        f"{'it' if count == 1 else 'them'} in the workbook and upload it again.\n\n"
+        f"{lines}{more}"
+    )
+    table = pd.DataFrame(
+        [
+            {
+                "Sheet": i.sheet,
+                "Row": i.row,
+                "Column": i.column,
+                "Value": i.value,
+                "What to do": i.message,
+            }
+            for i in issues
+        ]
+    )
+    st.dataframe(table, hide_index=True)
+    ui.download_csv(
+        table,
+        filename="validation_report.csv",
+        key="upload_report_csv",
+        label="Download this report",
+    )
+
+
+def preview(validated, user: User) -> None:
+    """What the return would change: rows per sheet, champions against the current return."""
+    details = validated.details
+    st.success(
+        f"**The return is valid**: {details.pathfinder_code}, "
+        f"{details.reporting_period}. Check the figures below, then confirm to load it."
+    )
+    counts = pd.DataFrame(
+        {"Sheet": list(validated.row_counts), "Rows": list(validated.row_counts.values())}
+    )
+    st.dataframe(counts, hide_index=True)
+    trained = (
+        int(validated.frames["training"]["champions_trained"].sum())
+        if "training" in validated.frames
+        else 0
+    )
+    overview = pathfinder_overview()
+    current = overview[
+        (overview["pathfinder_code"] == details.pathfinder_code)
+        & (overview["latest_period"] == details.reporting_period)
+    ]
+    if current.empty:
+        st.caption(
+            f"No return has been loaded for this period yet. Champions trained in this "
+            f"return: {trained}."
+        )
+    else:
+        st.caption(
+            f"This will replace the return already loaded for "
+            f"{details.reporting_period}. Champions trained in this return: {trained}."
+        )
+    for warning in validated.warnings:
+        st.warning(warning.describe())
+
+
+def check_upload(path: Path, user: User, file_name: str):
+    reference = validation_reference()
+    only = user.pathfinder_code if user.role == "lead" else None
+    validated, issues = check_return(path, reference, only_pathfinder=only)
+    if issues:
+        error_summary(issues, file_name=file_name)
+        return None
+    return validated
+
+
+def confirm_and_load(path: Path, user: User, file_name: str) -> LoadReport:
+    only = user.pathfinder_code if user.role == "lead" else None
+    with open_db(db_path()) as con:
+        report = load_return(
+            con, path, loaded_by=user.email, file_name=file_name, only_pathfinder=only
+        )
+    st.cache_data.clear()  # every page shows the new figures at once
+    return report
+
+
+def size_ok(data: bytes) -> bool:
+    if len(data) > MAX_RETURN_BYTES:
+        st.error(
+            f"The file is {len(data) / 1e6:.1f} MB; returns are limited to "
+            f"{MAX_RETURN_BYTES / 1e6:.0f} MB. Remove pictures or extra sheets."
+        )
+        return False
+    return True
