@@ -542,9 +542,16 @@ def write_return(ret: Return, path: Path, *, template_version: str | None = None
         pathfinder_code=ret.details["pathfinder_code"],
         reporting_period=ret.details["reporting_period"],
     )
-    _fill_form(wb, "Details", ret.details)
+    fill_workbook(wb, ret)
     if template_version is not None:
         _fill_form(wb, "Details", {"template_version": template_version})
+    wb.save(path)
+    return path
+
+
+def fill_workbook(wb: Workbook, ret: Return) -> Workbook:
+    """Type a return's content into a template workbook (e.g. one downloaded from the app)."""
+    _fill_form(wb, "Details", ret.details)
     _fill_form(wb, "Status", ret.status)
     for sheet, rows in (
         ("Training", ret.training),
@@ -559,8 +566,7 @@ def write_return(ret: Return, path: Path, *, template_version: str | None = None
                 cell = ws.cell(row=r, column=c, value=value)
                 if isinstance(value, dt.date):
                     cell.number_format = "dd/mm/yyyy"
-    wb.save(path)
-    return path
+    return wb
 
 
 def _fill_form(wb: Workbook, sheet: str, values: dict[str, Any]) -> None:

@@ -13,8 +13,9 @@ ui.setup_page("Upload a return")
 user = auth.require("lead", "director", "admin")
 
 st.markdown(
-    "1. Download the template (pre-filled with your pathfinder and the quarter due). "
-    "2. Fill it in and save it as .xlsx. 3. Upload it: every problem is listed at once. "
+    "1. Download the template (pre-filled with your pathfinder and the quarter due).\n"
+    "2. Fill it in and save it as .xlsx.\n"
+    "3. Upload it: every problem is listed at once.\n"
     "4. Check the figures and confirm. A corrected file for the same quarter replaces the "
     "earlier one."
 )
