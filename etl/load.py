@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from etl.models import ReportingPeriod
 from etl.validate import ValidatedReturn, validate_workbook
 from etl.workbook import Issue, read_workbook
 from wdp.db import queries, writes
@@ -74,8 +75,14 @@ def _sha256(path: Path) -> tuple[str, int]:
 
 def _record(validated: ValidatedReturn | None) -> dict[str, Any]:
     """Submission columns taken from a (possibly partly) validated return."""
-    if validated is None or validated.details is None:
+    if validated is None:
         return {}
+    if validated.details is None:  # not valid: keep what it claims to be, for the history
+        record: dict[str, Any] = dict(validated.claimed)
+        period = ReportingPeriod.parse(record.get("reporting_period", ""))
+        if period is not None:
+            record.update(period_start=period.start, period_end=period.end)
+        return record
     d = validated.details
     record = d.model_dump(exclude={"template_version"})
     record["template_version"] = d.template_version

@@ -46,6 +46,8 @@ class ValidatedReturn:
     row_counts: dict[str, int] = field(default_factory=dict)
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
+    # What the Details sheet claims even when it does not validate (for the audit trail).
+    claimed: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -463,6 +465,15 @@ def _validate_details(
     if form is None:
         return True, None
     details_row, row_of = form
+    for name in ("pathfinder_code", "reporting_period"):
+        text = display_value(details_row.values.get(name))
+        if text:
+            check.result.claimed[name] = (
+                text.strip().upper() if name == "pathfinder_code" else (text.strip())
+            )
+    period_claimed = ReportingPeriod.parse(check.result.claimed.get("reporting_period", ""))
+    if period_claimed is not None:
+        check.result.claimed["reporting_period"] = period_claimed.label
     if not _check_version(check, details_row, row_of):
         return False, None
     details = _validate_row(check, spec, details_row, row_of)
