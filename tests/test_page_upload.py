@@ -14,8 +14,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Q2_2018 = ReportingPeriod(2018, 2)  # the quarter after the sample's last returns
 
 
-def signed_in(monkeypatch, db: Path, email: str, password: str):
-    at = apptest.run_page(monkeypatch, db, PAGE)
+def signed_in(monkeypatch, db: Path, email: str, password: str, *, page: str = PAGE):
+    at = apptest.run_page(monkeypatch, db, page)
     at.text_input[0].input(email)
     at.text_input[1].input(password)
     at.button[0].click().run()

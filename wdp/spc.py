@@ -249,7 +249,12 @@ def xmr(
         (x > upper, x < lower, RULE_ABOVE_LIMIT, RULE_BELOW_LIMIT),
         (rising, falling, RULE_TREND_UP, RULE_TREND_DOWN),
         (_two_of_three(near_upper), _two_of_three(near_lower), RULE_NEAR_UPPER, RULE_NEAR_LOWER),
-        (_runs(x > centre, RUN_LENGTH), _runs(x < centre, RUN_LENGTH), RULE_RUN_ABOVE, RULE_RUN_BELOW),
+        (
+            _runs(x > centre, RUN_LENGTH),
+            _runs(x < centre, RUN_LENGTH),
+            RULE_RUN_ABOVE,
+            RULE_RUN_BELOW,
+        ),
     ]
     steps_right = np.append(np.sign(np.diff(x)), 0.0)
     rules: list[tuple[str, ...]] = []
@@ -428,9 +433,7 @@ def _few_points(
         n = np.asarray(denominators, dtype=float)
         if c.shape != x_all.shape or n.shape != x_all.shape:
             raise ValueError("counts and denominators need one entry per value")
-        change = compare_two_points(
-            c[first], n[first], c[last], n[last], improvement=improvement
-        )
+        change = compare_two_points(c[first], n[first], c[last], n[last], improvement=improvement)
         basis = (
             "the 95% confidence intervals do not overlap"
             if change != "sustained"
@@ -447,8 +450,5 @@ def _few_points(
             better = delta > 0 if improvement == "up" else delta < 0
             change = "improved" if better else "deteriorated"
             basis = "more than the usual point-to-point movement allows"
-    summary = (
-        f"{change.capitalize()}: {x_all[first]:.1f} to {x_all[last]:.1f} ({basis}); "
-        f"{note}"
-    )
+    summary = f"{change.capitalize()}: {x_all[first]:.1f} to {x_all[last]:.1f} ({basis}); {note}"
     return change, summary

@@ -48,3 +48,60 @@ def champions_figure(by_period: pd.DataFrame, *, reported: int | None = None) ->
         height=360,
     )
     return figure
+
+
+def quality_table(tracker: pd.DataFrame, attempts: pd.DataFrame) -> pd.DataFrame:
+    """Per pathfinder: completeness, timeliness and the share of attempts rejected."""
+    counted = tracker[~tracker["status"].isin(["not_expected", "not_yet_due"])]
+    grouped = counted.groupby("pathfinder_code")["status"]
+    expected = grouped.size()
+    received = grouped.apply(lambda s: s.isin(["on_time", "late"]).sum())
+    on_time = grouped.apply(lambda s: (s == "on_time").sum())
+    frame = attempts.set_index("pathfinder_code")
+    return pd.DataFrame(
+        {
+            "Pathfinder": frame["pathfinder_name"],
+            "Returns expected": expected.reindex(frame.index).fillna(0).astype("int64"),
+            "Received": received.reindex(frame.index).fillna(0).astype("int64"),
+            "Complete (%)": (100 * received / expected).reindex(frame.index).round(0),
+            "On time (%)": (100 * on_time / received).reindex(frame.index).round(0),
+            "Attempts": frame["attempts"].astype("int64"),
+            "Rejected": frame["rejected"].astype("int64"),
+            "Rejected share (%)": (100 * frame["rejected_share"]).round(0),
+        }
+    ).reset_index(drop=True)
+
+
+def quality_over_time_figure(over_time: pd.DataFrame) -> go.Figure:
+    """Load attempts and rejections per reporting period (counts, labelled)."""
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            x=over_time["reporting_period"],
+            y=over_time["attempts"],
+            name="Attempts",
+            marker_color=NHS_BLUE,
+            text=over_time["attempts"],
+            textposition="outside",
+        )
+    )
+    figure.add_trace(
+        go.Bar(
+            x=over_time["reporting_period"],
+            y=over_time["rejected"],
+            name="Rejected",
+            marker_color="#ED8B00",
+            marker_pattern_shape="/",
+            text=over_time["rejected"],
+            textposition="outside",
+        )
+    )
+    figure.update_layout(
+        title="Returns sent and rejected, by reporting period",
+        barmode="group",
+        yaxis_title="Load attempts",
+        height=360,
+        legend={"orientation": "h", "y": -0.2},
+        margin={"t": 60, "l": 10, "r": 10, "b": 10},
+    )
+    return figure

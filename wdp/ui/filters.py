@@ -27,6 +27,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/3_Screening_uptake.py", "Screening uptake by area", "🩺"),
     ("pages/4_Campaign_activity.py", "Campaign activity", "📣"),
     ("pages/5_Upload.py", "Upload a return", "📤"),
+    ("pages/6_Data_quality.py", "Data quality", "🔍"),
 )
 
 

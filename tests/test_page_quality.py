@@ -1,0 +1,35 @@
+"""The Data quality page: sign-in required; completeness, rejections and common problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests import apptest
+from tests.test_page_upload import signed_in
+from wdp.db import quality
+from wdp.db.connection import open_db
+
+PAGE = "pages/6_Data_quality.py"
+
+
+def test_the_page_needs_a_signed_in_director_viewer_or_admin(monkeypatch, seeded_db: Path) -> None:
+    at = apptest.run_page(monkeypatch, seeded_db, PAGE)
+    assert any("Sign in to continue" in i.value for i in at.info)
+    at = signed_in(
+        monkeypatch, seeded_db, "lead.stoke@example.nhs.uk", "demo-lead-stoke", page=PAGE
+    )
+    assert any("cannot use this page" in e.value for e in at.error)
+
+
+def test_a_director_sees_each_pathfinders_quality(monkeypatch, seeded_db: Path) -> None:
+    at = signed_in(
+        monkeypatch, seeded_db, "director@example.nhs.uk", "demo-director-2017", page=PAGE
+    )
+    assert not at.exception
+    table = at.dataframe[0].value.set_index("Pathfinder")
+    with open_db(seeded_db, read_only=True) as con:
+        attempts = quality.attempts_by_pathfinder(con).set_index("pathfinder_name")
+    assert table.loc["Hull", "Rejected"] == attempts.loc["Hull", "rejected"] == 1
+    assert (table["Complete (%)"] <= 100).all()
+    problems = at.dataframe[1].value
+    assert set(problems["sheet"]) >= {"Training", "Details"}
