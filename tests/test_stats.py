@@ -79,16 +79,3 @@ def test_difference_of_proportions_matches_newcombes_worked_example() -> None:
     assert lower == pytest.approx(5.24, abs=0.01)
     assert upper == pytest.approx(33.39, abs=0.01)
     assert all(np.isnan(difference_interval(1, 0, 1, 2)))
-
-
-def test_funnel_limits_narrow_as_the_denominator_grows() -> None:
-    from wdp.stats import funnel_limits, funnel_position
-
-    limits = funnel_limits(70, [100, 1_000, 10_000])
-    lower, upper = limits[95.0]
-    assert np.all(np.diff(upper - lower) < 0)
-    assert upper[0] == pytest.approx(70 + 100 * 1.959964 * np.sqrt(0.7 * 0.3 / 100), abs=1e-3)
-    wide_lower, wide_upper = limits[99.8]
-    assert np.all(wide_upper > upper) and np.all(wide_lower < lower)
-    positions = funnel_position([75, 71, 70, 67, 60], [10_000] * 5, 70)
-    assert positions.tolist() == ["above_99.8", "above_95", "within", "below_99.8", "below_99.8"]

@@ -87,7 +87,7 @@ def control_limits(
         lower = np.empty(n.size)
         upper = np.empty(n.size)
         for i, size in enumerate(n):
-            lower[i], upper[i] = _exact_limits(int(round(size)), p, (tail, 1 - tail))
+            lower[i], upper[i] = _exact_limits(round(float(size)), p, (tail, 1 - tail))
     else:
         raise ValueError(f"method must be 'score' or 'exact', not {method!r}")
     lower, upper = 100 * lower, 100 * upper

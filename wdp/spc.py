@@ -357,7 +357,8 @@ def difference_ci(
     """
     _check_proportion(count_a, n_a)
     _check_proportion(count_b, n_b)
-    return Difference(*difference_interval(count_a, n_a, count_b, n_b, z=z))
+    difference, lower, upper = difference_interval(count_a, n_a, count_b, n_b, z=z)
+    return Difference(float(difference), float(lower), float(upper))
 
 
 def _check_proportion(count: float, n: float) -> None:

@@ -98,35 +98,3 @@ def difference_interval(
     lower = difference - np.sqrt((p_b - lo_b) ** 2 + (hi_a - p_a) ** 2)
     upper = difference + np.sqrt((hi_b - p_b) ** 2 + (p_a - lo_a) ** 2)
     return 100 * difference, 100 * lower, 100 * upper
-
-
-def funnel_limits(
-    p_percent: float, denominators: ArrayLike, *, levels: tuple[float, ...] = (95.0, 99.8)
-) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Funnel-plot control limits around a benchmark proportion, for each denominator.
-
-    Normal approximation to the binomial (Spiegelhalter 2005): p +/- z * sqrt(p(1-p)/n), in
-    percent, clipped to 0-100. Returns {level: (lower, upper)}.
-    """
-    p = p_percent / 100
-    n = np.asarray(denominators, dtype=float)
-    out = {}
-    for level in levels:
-        half = z_for(level) * np.sqrt(p * (1 - p) / n)
-        out[level] = (np.clip(100 * (p - half), 0, 100), np.clip(100 * (p + half), 0, 100))
-    return out
-
-
-def funnel_position(
-    value_percent: ArrayLike, denominator: ArrayLike, p_percent: float
-) -> np.ndarray:
-    """Where each point falls: above_99.8, above_95, within, below_95 or below_99.8."""
-    value = np.asarray(value_percent, dtype=float)
-    limits = funnel_limits(p_percent, denominator)
-    lo95, hi95 = limits[95.0]
-    lo998, hi998 = limits[99.8]
-    return np.select(
-        [value > hi998, value > hi95, value < lo998, value < lo95],
-        ["above_99.8", "above_95", "below_99.8", "below_95"],
-        default="within",
-    )

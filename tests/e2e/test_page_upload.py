@@ -82,10 +82,17 @@ def test_a_lead_uploads_a_return_fixes_it_and_the_figures_change(
     with open_db(e2e_db, read_only=True) as con:
         after = queries.database_summary(con)["staff_trained"]
     assert after == before + 5  # the helper's return trains 3 + 2 champions
+    with open_db(e2e_db, read_only=True) as con:
+        stoke = con.execute(
+            "SELECT sum(champions_trained) FROM current_training WHERE pathfinder_code = ?",
+            ["WDP-STK"],
+        ).fetchone()[0]
+    assert stoke < after
+    # The lead's Overview shows their own pathfinder only, with the new return in it.
     page.get_by_role("link", name="Overview").click()
     champions = page.locator('[data-testid="stMetric"]', has_text="Champions trained")
     expect(champions.locator('[data-testid="stMetricValue"]')).to_have_text(
-        str(after), timeout=WAIT_MS
+        str(stoke), timeout=WAIT_MS
     )
 
 

@@ -553,15 +553,20 @@ FUNNEL_STYLES = {
 def funnel_figure(league: pd.DataFrame, *, title: str) -> go.Figure:
     """Each area's value against its denominator, in a funnel of 95% and 99.8% limits around
     England's value: points outside the funnel differ from England by more than chance."""
-    from wdp.stats import funnel_limits, funnel_position
+    from wdp.funnel import funnel_limits, funnel_positions
 
     data = league.dropna(subset=["value", "denominator"])
     england = float(data["england_value"].iloc[0])
-    n = np.geomspace(max(data["denominator"].min() * 0.8, 10), data["denominator"].max() * 1.2, 200)
-    limits = funnel_limits(england, n)
+    limits = funnel_limits(
+        england,
+        max(data["denominator"].min() * 0.8, 10),
+        data["denominator"].max() * 1.2,
+        points=200,
+    )
+    n = limits["denominator"]
     figure = go.Figure()
-    for level, dash in ((99.8, "dash"), (95.0, "dot")):
-        lower, upper = limits[level]
+    for level, suffix, dash in ((99.8, "998", "dash"), (95.0, "95", "dot")):
+        lower, upper = limits[f"lower_{suffix}"], limits[f"upper_{suffix}"]
         for y, side in ((upper, "upper"), (lower, "lower")):
             figure.add_trace(
                 go.Scatter(
@@ -578,7 +583,7 @@ def funnel_figure(league: pd.DataFrame, *, title: str) -> go.Figure:
     figure.add_hline(
         y=england, line={"color": NHS_BLUE, "width": 1}, annotation_text=f"England {england:.1f}%"
     )
-    positions = funnel_position(data["value"], data["denominator"], england)
+    positions = funnel_positions(data["value"], data["denominator"], england)
     for key, (label, colour, symbol) in FUNNEL_STYLES.items():
         part = data[positions == key]
         if part.empty:

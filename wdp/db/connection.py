@@ -125,3 +125,40 @@ def ensure_schema(path: str | Path, *, timeout: float = LOCK_TIMEOUT_S) -> int:
             return version
         with open_db(path, timeout=timeout) as writer:
             return current_version(writer)
+
+
+# Tables holding a pathfinder's returns; a lead's connection sees only their own rows.
+_SCOPED_BY_SUBMISSION = (
+    "training",
+    "activity",
+    "screening",
+    "pathfinder_status",
+    "milestone",
+    "risk",
+)
+_CODE_RE = __import__("re").compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
+
+
+def scope_to_pathfinder(con: duckdb.DuckDBPyConnection, pathfinder_code: str) -> None:
+    """Make this connection see only one pathfinder's returns (row-level access for a lead).
+
+    Temporary views shadow the return tables, so every query, however written, reads only the
+    lead's rows: the views built on them (current_*, latest_*) included. DuckDB has no bound
+    parameters in view definitions, so the code is checked against a strict pattern first.
+    """
+    if not _CODE_RE.fullmatch(pathfinder_code):
+        raise DatabaseError(f"Not a pathfinder code: {pathfinder_code!r}")
+    catalog = con.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
+    source = f'"{catalog}".main'
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW submission AS SELECT * FROM {source}.submission "
+        f"WHERE pathfinder_code = '{pathfinder_code}'"
+    )
+    for table in _SCOPED_BY_SUBMISSION:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {source}.{table} "
+            f"WHERE submission_id IN (SELECT submission_id FROM submission)"
+        )
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW account AS SELECT * FROM {source}.account WHERE false"
+    )

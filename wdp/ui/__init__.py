@@ -28,13 +28,14 @@ from streamlit.errors import StreamlitAPIException
 
 from etl.models import Rag, Stage
 from wdp.config import SYNTHETIC_LABEL, db_path
-from wdp.db import queries
+from wdp.db import accounts, queries
 from wdp.db.connection import (
     DatabaseBusy,
     DatabaseError,
     DatabaseMissing,
     ensure_schema,
     open_db,
+    scope_to_pathfinder,
 )
 
 APP_TITLE = "WDP programme dashboard"
@@ -64,15 +65,21 @@ def _stamp(path: Path) -> int:
         return 0
 
 
-def _read(db: str, query: Callable[..., T], **kwargs: Any) -> T:
+def _read(db: str, query: Callable[..., T], scope: str | None = None, **kwargs: Any) -> T:
+    """Run one query on a short read-only connection; a lead's ``scope`` (their pathfinder)
+    hides every other pathfinder's returns from it (``scope_to_pathfinder``)."""
     with open_db(db, read_only=True) as con:
+        if scope is not None:
+            scope_to_pathfinder(con, scope)
         return query(con, **kwargs)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES * 8, show_spinner=False)
-def _cached(db: str, stamp: int, name: str, kwargs: tuple[tuple[str, Any], ...]) -> Any:
-    """One query's result for one database file version and one set of arguments."""
-    return _read(db, _QUERIES[name], **dict(kwargs))
+def _cached(
+    db: str, stamp: int, name: str, kwargs: tuple[tuple[str, Any], ...], scope: str | None
+) -> Any:
+    """One query's result for one database file version, arguments and reader's scope."""
+    return _read(db, _QUERIES[name], scope, **dict(kwargs))
 
 
 _QUERIES: dict[str, Callable[..., Any]] = {}
@@ -88,7 +95,10 @@ def cached_query(query: Callable[..., T]) -> Callable[..., T]:
     _QUERIES[name] = query
 
     def load(**kwargs: Any) -> T:
-        return _load(lambda db, stamp: _cached(db, stamp, name, tuple(sorted(kwargs.items()))))
+        scope = reader_scope()
+        return _load(
+            lambda db, stamp: _cached(db, stamp, name, tuple(sorted(kwargs.items())), scope)
+        )
 
     load.__doc__ = query.__doc__
     return load
@@ -103,6 +113,14 @@ def _upgrade_schema(db: str, stamp: int) -> int:
 def _stop_with(kind: Callable[..., Any], message: str) -> NoReturn:
     kind(message)
     st.stop()
+
+
+def reader_scope() -> str | None:
+    """The pathfinder a signed-in lead is limited to (None: everyone else sees all)."""
+    from wdp.ui.auth import current_user
+
+    user = current_user()
+    return user.pathfinder_code if user is not None and user.role == "lead" else None
 
 
 def _load(loader: Callable[[str, int], T]) -> T:
@@ -159,13 +177,17 @@ def setup_page(title: str, *, page_title: str | None = None) -> dict[str, Any]:
     st.set_page_config(
         page_title=page_title or f"{title} · {APP_TITLE}", page_icon=PAGE_ICON, layout="wide"
     )
+    from wdp.ui.auth import current_user, sidebar_status, sign_in_form
     from wdp.ui.filters import menu
 
     menu()
-    from wdp.ui.auth import sidebar_status
-
     sidebar_status()
     st.title(title)
+    # The sample programme is an open demonstration; a real programme's data needs sign-in.
+    if current_user() is None and not is_sample_database():
+        st.info("Sign in to see the programme's figures.")
+        sign_in_form()
+        st.stop()
     summary = database_summary()
     synthetic_banner(summary["synthetic_pathfinders"] > 0)
     return summary
@@ -285,6 +307,7 @@ def public_data_note() -> None:
 
 
 returns_received = cached_query(queries.returns_received)
+is_sample_database = cached_query(accounts.is_sample_database)
 
 
 def page_link_if_present(script: str, label: str) -> None:
