@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from etl.models import ReportingPeriod
 from etl.sample import fill_workbook
 from tests.e2e.test_browser import WAIT_MS, full_page_screenshot
-from tests.helpers import valid_return
+from tests.helpers import valid_return, write_valid_return
 from wdp.db import queries
 from wdp.db.connection import open_db
 
@@ -101,3 +101,32 @@ def test_a_viewer_finds_no_upload(page: Page, app_url: str) -> None:
     sign_in(page, app_url, "viewer@example.nhs.uk", "demo-viewer-2017")
     expect(page.get_by_text("cannot use this page")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator('[data-testid="stFileUploader"]')).to_have_count(0)
+
+
+@pytest.mark.e2e
+def test_another_lead_can_neither_see_nor_submit_the_first_leads_data(
+    page: Page, app_url: str, e2e_db: Path, tmp_path: Path
+) -> None:
+    sign_in(page, app_url, "lead.preston@example.nhs.uk", "demo-lead-preston")
+    expect(page.get_by_text("Signed in as")).to_be_visible(timeout=WAIT_MS)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_role("link", name="Data quality")).to_have_count(0)
+    # Stoke's return is refused for a Preston lead, and nothing is loaded.
+    stoke = tmp_path / "stoke.xlsx"
+    write_valid_return(stoke, open_period(e2e_db, "WDP-STK"))
+    upload(page, stoke)
+    expect(page.get_by_text("you can submit returns only for WDP-PRE")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    # Stoke's figures are not visible: the Overview (reached through the menu, so the session
+    # and its sign-in carry over) counts Preston's champions only.
+    with open_db(e2e_db, read_only=True) as con:
+        preston = con.execute(
+            "SELECT sum(champions_trained) FROM current_training WHERE pathfinder_code = ?",
+            ["WDP-PRE"],
+        ).fetchone()[0]
+    sidebar.get_by_role("link", name="Overview").click()
+    champions = page.locator('[data-testid="stMetric"]', has_text="Champions trained")
+    expect(champions.locator('[data-testid="stMetricValue"]')).to_have_text(
+        str(preston), timeout=WAIT_MS
+    )

@@ -29,6 +29,11 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/5_Upload.py", "Upload a return", "📤"),
     ("pages/6_Data_quality.py", "Data quality", "🔍"),
 )
+# Pages only some roles may use (each page also checks on the server); others are for everyone.
+PAGE_ROLES: dict[str, tuple[str, ...]] = {
+    "pages/5_Upload.py": ("lead", "director", "admin"),
+    "pages/6_Data_quality.py": ("director", "admin", "viewer"),
+}
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,16 @@ def select(
 
 def menu(current: Filters | None = None) -> None:
     """The page menu in the sidebar; each link carries the current filters."""
+    from wdp.ui.auth import current_user
+
     current = current or from_url()
+    user = current_user()
     for script, label, icon in PAGES:
         if not (ROOT / script).exists():
             continue
+        allowed = PAGE_ROLES.get(script)
+        if allowed and user is not None and user.role not in allowed:
+            continue  # signed-out people still see the link: the page asks them to sign in
         try:
             st.sidebar.page_link(script, label=label, icon=icon, query_params=current.as_params())
         except StreamlitAPIException:
