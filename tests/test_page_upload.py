@@ -94,3 +94,22 @@ def test_a_lead_cannot_submit_for_another_pathfinder(
             "AND loaded_by = 'lead.stoke@example.nhs.uk'"
         ).fetchone()[0]
     assert loaded == 0
+
+
+def test_a_resubmission_preview_shows_the_return_it_replaces(
+    monkeypatch, seeded_db_copy: Path, tmp_path: Path
+) -> None:
+    from etl.sample import write_return
+    from tests.helpers import valid_return
+
+    first = write_valid_return(tmp_path / "first.xlsx", Q2_2018)
+    at = signed_in(monkeypatch, seeded_db_copy, "lead.stoke@example.nhs.uk", "demo-lead-stoke")
+    upload(at, first)
+    next(b for b in at.button if b.label.startswith("Confirm")).click().run()
+    corrected = valid_return(Q2_2018)
+    corrected.training[0][5] = 9
+    upload(at, write_return(corrected, tmp_path / "corrected.xlsx"))
+    table = at.dataframe[0].value.set_index("")
+    assert table.loc["Champions trained", "This file"] == 11
+    assert table.loc["Champions trained", "Return loaded now"] == 5
+    assert any("replaces the return loaded" in c.value for c in at.caption)

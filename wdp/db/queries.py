@@ -334,3 +334,27 @@ def practice_rollup(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY g.ods_code
         """
     ).df()
+
+
+def current_return_totals(
+    con: duckdb.DuckDBPyConnection, *, pathfinder_code: str, reporting_period: str
+) -> dict[str, Any] | None:
+    """The return that currently counts for a pathfinder and period: its rows per sheet and
+    champions trained (None when there is none yet)."""
+    row = con.execute(
+        """
+        SELECT s.row_counts, s.file_name, s.loaded_at,
+               (SELECT coalesce(sum(champions_trained), 0) FROM training t
+                WHERE t.submission_id = s.submission_id)
+        FROM current_submission s WHERE s.pathfinder_code = ? AND s.reporting_period = ?
+        """,
+        [pathfinder_code, reporting_period],
+    ).fetchone()
+    if row is None:
+        return None
+    return {
+        "rows": json.loads(row[0] or "{}"),
+        "file_name": row[1],
+        "loaded_at": row[2],
+        "champions_trained": int(row[3]),
+    }

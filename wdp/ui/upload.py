@@ -28,6 +28,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 validation_reference = ui.cached_query(queries.validation_reference)
 pathfinder_overview = ui.cached_query(queries.pathfinder_overview)
+current_return_totals = ui.cached_query(queries.current_return_totals)
 
 
 def open_period(user: User) -> str | None:
@@ -105,36 +106,36 @@ def error_summary(issues: list[Issue], *, file_name: str) -> None:
 
 
 def preview(validated, user: User) -> None:
-    """What the return would change: rows per sheet, champions against the current return."""
+    """What the return would change: rows per sheet and champions, beside the return that
+    counts for this period now (if any)."""
     details = validated.details
     st.success(
         f"**The return is valid**: {details.pathfinder_code}, "
         f"{details.reporting_period}. Check the figures below, then confirm to load it."
     )
-    counts = pd.DataFrame(
-        {"Sheet": list(validated.row_counts), "Rows": list(validated.row_counts.values())}
+    training = validated.frames.get("training")
+    trained = int(training["champions_trained"].sum()) if training is not None else 0
+    now = current_return_totals(
+        pathfinder_code=details.pathfinder_code, reporting_period=details.reporting_period
     )
-    st.dataframe(counts, hide_index=True)
-    trained = (
-        int(validated.frames["training"]["champions_trained"].sum())
-        if "training" in validated.frames
-        else 0
+    table = pd.DataFrame(
+        {
+            "": [*validated.row_counts, "Champions trained"],
+            "This file": [*validated.row_counts.values(), trained],
+        }
     )
-    overview = pathfinder_overview()
-    current = overview[
-        (overview["pathfinder_code"] == details.pathfinder_code)
-        & (overview["latest_period"] == details.reporting_period)
-    ]
-    if current.empty:
-        st.caption(
-            f"No return has been loaded for this period yet. Champions trained in this "
-            f"return: {trained}."
-        )
+    if now is None:
+        st.caption("No return has been loaded for this period yet.")
     else:
+        table["Return loaded now"] = [
+            *(now["rows"].get(s, 0) for s in validated.row_counts),
+            now["champions_trained"],
+        ]
         st.caption(
-            f"This will replace the return already loaded for "
-            f"{details.reporting_period}. Champions trained in this return: {trained}."
+            f"Confirming replaces the return loaded for {details.reporting_period} "
+            f"({now['file_name']}); it stays in the history."
         )
+    st.dataframe(table, hide_index=True)
     for warning in validated.warnings:
         st.warning(warning.describe())
 
