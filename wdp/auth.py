@@ -96,7 +96,7 @@ def check_new_account(role: str, pathfinder_code: str | None, password: str | No
     if role not in ROLES:
         problems.append(f"Role must be one of: {', '.join(ROLES)}.")
     if role == "lead" and not pathfinder_code:
-        problems.append("A pathfinder lead needs --pathfinder (their pathfinder's code).")
+        problems.append("A pathfinder lead needs their pathfinder (--pathfinder CODE).")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
     return problems

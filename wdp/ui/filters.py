@@ -28,11 +28,13 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/4_Campaign_activity.py", "Campaign activity", "📣"),
     ("pages/5_Upload.py", "Upload a return", "📤"),
     ("pages/6_Data_quality.py", "Data quality", "🔍"),
+    ("pages/7_Admin.py", "Admin", "🔧"),
 )
 # Pages only some roles may use (each page also checks on the server); others are for everyone.
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "pages/5_Upload.py": ("lead", "director", "admin"),
     "pages/6_Data_quality.py": ("director", "admin", "viewer"),
+    "pages/7_Admin.py": ("admin",),
 }
 
 

@@ -1,0 +1,57 @@
+"""The Admin page: only admins; accounts added there can sign in; a bad register changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.test_page_upload import signed_in
+from wdp import auth
+from wdp.db.connection import open_db
+
+PAGE = "pages/7_Admin.py"
+
+
+def test_only_an_admin_may_use_the_page(monkeypatch, seeded_db: Path) -> None:
+    at = signed_in(
+        monkeypatch, seeded_db, "director@example.nhs.uk", "demo-director-2017", page=PAGE
+    )
+    assert any("cannot use this page" in e.value for e in at.error)
+
+
+def test_an_admin_adds_an_account_that_can_then_sign_in(monkeypatch, seeded_db_copy: Path) -> None:
+    at = signed_in(
+        monkeypatch, seeded_db_copy, "admin@example.nhs.uk", "demo-admin-2017", page=PAGE
+    )
+    assert not at.exception
+    at.text_input(key="admin_email").input("New.Lead@nhs.net")
+    at.selectbox(key="admin_role").set_value("lead")
+    at.selectbox(key="admin_pathfinder").set_value("WDP-HUL")
+    at.text_input(key="admin_password").input("a long enough password")
+    next(b for b in at.button if b.label == "Save account").click().run()
+    assert any("Saved new.lead@nhs.net" in s.value for s in at.success)
+    with open_db(seeded_db_copy, read_only=True) as con:
+        user = auth.authenticate(con, "new.lead@nhs.net", "a long enough password")
+    assert user == auth.User("new.lead@nhs.net", "lead", "WDP-HUL")
+
+
+def test_a_lead_without_a_pathfinder_is_refused(monkeypatch, seeded_db_copy: Path) -> None:
+    at = signed_in(
+        monkeypatch, seeded_db_copy, "admin@example.nhs.uk", "demo-admin-2017", page=PAGE
+    )
+    at.text_input(key="admin_email").input("x@nhs.net")
+    at.selectbox(key="admin_role").set_value("lead")
+    at.text_input(key="admin_password").input("a long enough password")
+    next(b for b in at.button if b.label == "Save account").click().run()
+    assert any("--pathfinder" in e.value or "pathfinder" in e.value for e in at.error)
+
+
+def test_a_bad_register_changes_nothing(monkeypatch, seeded_db_copy: Path) -> None:
+    at = signed_in(
+        monkeypatch, seeded_db_copy, "admin@example.nhs.uk", "demo-admin-2017", page=PAGE
+    )
+    at.file_uploader(key="admin_register").set_value(
+        ("register.csv", b"pathfinder_code,pathfinder_name\nWDP-X,Somewhere\n", "text/csv")
+    ).run()
+    assert any("The register was not changed" in e.value for e in at.error)
+    with open_db(seeded_db_copy, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ref_pathfinder").fetchone()[0] == 20
