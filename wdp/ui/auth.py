@@ -29,8 +29,12 @@ def current_user() -> auth.User | None:
         email = st.user.get("email")
         if not email:
             return None
-        with open_db(db_path(), read_only=True) as con:
-            return auth.user_for_email(con, str(email))
+        known = st.session_state.get(SESSION_KEY)
+        if known is None or known.email != str(email).lower():  # look the role up once
+            with open_db(db_path(), read_only=True) as con:
+                known = auth.user_for_email(con, str(email))
+            st.session_state[SESSION_KEY] = known
+        return known
     return st.session_state.get(SESSION_KEY)
 
 
