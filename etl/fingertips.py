@@ -15,14 +15,13 @@ Count and Denominator, against the ones the publisher printed in the same file.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
 
-from etl.load import default_loader
+from etl.load import default_loader, file_sha256
 from wdp.db import public
 from wdp.db.connection import DatabaseError
 
@@ -74,14 +73,6 @@ def describe_indicator(name: str) -> dict[str, str | None]:
     }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def import_file(
     con: duckdb.DuckDBPyConnection,
     path: str | Path,
@@ -104,7 +95,7 @@ def import_file(
         "imported_at": dt.datetime.now(),
     }
     try:
-        audit["content_sha256"] = _sha256(path)
+        audit["content_sha256"] = file_sha256(path)[0]
     except OSError as error:
         report.errors.append(f"The file could not be read: {error.strerror}.")
         return report

@@ -63,7 +63,8 @@ def default_loader() -> str:
         return "cli"
 
 
-def _sha256(path: Path) -> tuple[str, int]:
+def file_sha256(path: Path) -> tuple[str, int]:
+    """A file's SHA-256 (hex) and size, read in chunks (for 'same file again' checks)."""
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as handle:
@@ -149,7 +150,7 @@ def load_return(
         "loaded_at": loaded_at or dt.datetime.now(),
     }
     try:
-        sha, size = _sha256(path)
+        sha, size = file_sha256(path)
     except OSError as error:
         issue = Issue(None, None, None, None, f"The file could not be read: {error.strerror}.")
         submission_id = writes.write_submission(
