@@ -7,10 +7,9 @@ from cached loaders in wdp.ui, which call named queries; there is no SQL here.
 import streamlit as st
 
 from wdp import charts, ui
+from wdp.config import REPORTED_CHAMPIONS
 from wdp.ui import screening
 
-# Champions the programme itself reports having trained ("about 350", ../shared/DOMAIN.md).
-REPORTED_CHAMPIONS = 350
 STATUSES = ["All", "Accepted", "Superseded", "Rejected"]
 
 summary = ui.setup_page(ui.APP_TITLE, page_title=ui.APP_TITLE)

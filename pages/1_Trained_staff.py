@@ -5,6 +5,7 @@ import streamlit as st
 
 from wdp import ui
 from wdp.charts import training as charts
+from wdp.config import REPORTED_CHAMPIONS
 from wdp.ui import training as view
 
 summary = ui.setup_page("Trained staff")
@@ -24,7 +25,7 @@ if months.empty or months["Trained in the month"].sum() == 0:
 by_pathfinder = charts.pathfinder_table(view.champions_by_pathfinder(**scope.kwargs))
 by_role = charts.role_table(view.champions_by_role(**scope.kwargs))
 by_practice = charts.practice_table(view.champions_by_practice(**scope.kwargs))
-reported = None if scope.pathfinder else view.REPORTED_CHAMPIONS
+reported = None if scope.pathfinder else REPORTED_CHAMPIONS
 
 cards = st.columns(3)
 cards[0].metric(

@@ -26,6 +26,9 @@ MAX_RETURN_BYTES = 20 * 1024 * 1024
 # How long a writer or reader waits for another process's lock on the DuckDB file (seconds).
 LOCK_TIMEOUT_S = 15.0
 
+# Champions the programme itself reports having trained ("about 350"): a reference line.
+REPORTED_CHAMPIONS = 350
+
 # Label shown wherever sample data is displayed.
 SYNTHETIC_LABEL = "Synthetic sample data: not real pathfinder figures"
 

@@ -18,9 +18,7 @@ from wdp.db import training
 from wdp.ui import filters
 
 PAGE = "training"
-# Champions the programme itself reports having trained ("about 350", ../shared/DOMAIN.md). There
-# is no target in the data yet: this is drawn as a reference, not as a target.
-REPORTED_CHAMPIONS = 350
+# No target is in the data yet: the reported figure is drawn as a reference, not as a target.
 
 champions_by_month = ui.cached_query(training.champions_by_month)
 champions_by_pathfinder = ui.cached_query(training.champions_by_pathfinder)
