@@ -149,12 +149,18 @@ def load_return(
         "loaded_by": loaded_by,
         "loaded_at": loaded_at or dt.datetime.now(),
     }
+    # Committed before anything else, so a load killed half-way still shows as not completed.
+    attempt = writes.start_attempt(
+        con, file_name=name, loaded_by=loaded_by, started_at=base["loaded_at"]
+    )
     try:
         sha, size = file_sha256(path)
     except OSError as error:
         issue = Issue(None, None, None, None, f"The file could not be read: {error.strerror}.")
         submission_id = writes.write_submission(
-            con, {**base, "content_sha256": "", "status": "rejected", "errors": [issue.as_dict()]}
+            con,
+            {**base, "content_sha256": "", "status": "rejected", "errors": [issue.as_dict()]},
+            attempt_id=attempt,
         )
         return LoadReport(str(path), "rejected", errors=[issue], submission_id=submission_id)
     base.update(content_sha256=sha, file_bytes=size)
@@ -162,7 +168,9 @@ def load_return(
     repeat = queries.accepted_submission_with_hash(con, sha)
     if repeat is not None:
         submission_id = writes.write_submission(
-            con, {**base, "status": "unchanged", "repeats_submission_id": repeat}
+            con,
+            {**base, "status": "unchanged", "repeats_submission_id": repeat},
+            attempt_id=attempt,
         )
         original = queries.submission_record(con, repeat)
         return LoadReport(
@@ -198,7 +206,7 @@ def load_return(
     if validated is not None and validated.ok:
         try:
             report.submission_id = writes.write_submission(
-                con, {**record, "status": "accepted"}, validated.frames
+                con, {**record, "status": "accepted"}, validated.frames, attempt_id=attempt
             )
             report.status = "accepted"
             return report
@@ -215,5 +223,7 @@ def load_return(
             )
             report.errors = [issue]
             record["errors"] = [issue.as_dict()]
-    report.submission_id = writes.write_submission(con, {**record, "status": "rejected"})
+    report.submission_id = writes.write_submission(
+        con, {**record, "status": "rejected"}, attempt_id=attempt
+    )
     return report

@@ -159,6 +159,7 @@ def scope_to_pathfinder(con: duckdb.DuckDBPyConnection, pathfinder_code: str) ->
             f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {source}.{table} "
             f"WHERE submission_id IN (SELECT submission_id FROM submission)"
         )
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW account AS SELECT * FROM {source}.account WHERE false"
-    )
+    for table in ("account", "load_attempt"):  # whose, is not known: a lead sees none
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {source}.{table} WHERE false"
+        )

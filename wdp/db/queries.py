@@ -128,7 +128,11 @@ def _iso(value: Any) -> str | None:
 def submission_history(
     con: duckdb.DuckDBPyConnection, *, pathfinder_code: str | None = None, limit: int = 500
 ) -> pd.DataFrame:
-    """Every load attempt, newest first, with whether an accepted return still counts."""
+    """Every load attempt, newest first, with whether an accepted return still counts.
+
+    A load that never finished (killed half-way) has no submission row; it is listed first as
+    'not completed', its pathfinder and period unknown (nothing of it was stored).
+    """
     return con.execute(
         """
         SELECT s.submission_id, s.loaded_at, s.file_name, s.pathfinder_code,
@@ -140,10 +144,15 @@ def submission_history(
                s.loaded_by, s.content_sha256
         FROM submission s LEFT JOIN current_submission c USING (submission_id)
         WHERE ? IS NULL OR s.pathfinder_code = ?
-        ORDER BY s.submission_id DESC
+        UNION ALL
+        SELECT NULL, a.started_at, a.file_name, NULL, NULL, 'not completed', 0, 0, a.loaded_by,
+               NULL
+        FROM load_attempt a
+        WHERE a.finished_at IS NULL AND ? IS NULL
+        ORDER BY submission_id DESC NULLS FIRST, loaded_at DESC
         LIMIT ?
         """,
-        [pathfinder_code, pathfinder_code, limit],
+        [pathfinder_code, pathfinder_code, pathfinder_code, limit],
     ).df()
 
 

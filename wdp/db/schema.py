@@ -429,6 +429,26 @@ CREATE TABLE account (
 
 MIGRATIONS.append((5, "accounts for sign-in and roles", [ACCOUNT]))
 
+# Every load starts by committing a row here, before the transaction that stores the return, and
+# that transaction closes it (``submission_id``, ``finished_at``). A load killed half-way (power
+# cut, SIGKILL) leaves its attempt open: the history shows it as "Not completed", while the data
+# tables are exactly as before. Kept apart from ``submission`` so that nothing counting accepted
+# or rejected returns ever sees an unfinished attempt.
+LOAD_ATTEMPT_SEQUENCE = "CREATE SEQUENCE load_attempt_id_seq START 1"
+LOAD_ATTEMPT = """
+CREATE TABLE load_attempt (
+    attempt_id    BIGINT PRIMARY KEY,
+    file_name     VARCHAR NOT NULL,
+    loaded_by     VARCHAR NOT NULL,
+    started_at    TIMESTAMP NOT NULL,
+    finished_at   TIMESTAMP,         -- NULL: the load never finished
+    submission_id BIGINT             -- the audit row of its outcome
+)"""
+
+MIGRATIONS.append(
+    (6, "load attempts, so a load that never finished shows", [LOAD_ATTEMPT_SEQUENCE, LOAD_ATTEMPT])
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 

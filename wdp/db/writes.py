@@ -67,15 +67,32 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, default=str)
 
 
+def start_attempt(
+    con: duckdb.DuckDBPyConnection, *, file_name: str, loaded_by: str, started_at: dt.datetime
+) -> int:
+    """Commit a record that a load has begun; ``write_submission`` closes it with the outcome."""
+    return int(
+        con.execute(
+            "INSERT INTO load_attempt (attempt_id, file_name, loaded_by, started_at) "
+            "VALUES (nextval('load_attempt_id_seq'), ?, ?, ?) RETURNING attempt_id",
+            [file_name, loaded_by, started_at],
+        ).fetchone()[0]
+    )
+
+
 def write_submission(
     con: duckdb.DuckDBPyConnection,
     record: dict[str, Any],
     frames: dict[str, pd.DataFrame] | None = None,
+    *,
+    attempt_id: int | None = None,
 ) -> int:
     """Record one load attempt and, when accepted, all its rows: all or nothing.
 
     ``record`` holds the submission columns (JSON columns as Python objects); ``frames`` maps a
-    return table to its rows (without ``submission_id``, which is assigned here).
+    return table to its rows (without ``submission_id``, which is assigned here). ``attempt_id``
+    (from ``start_attempt``) is closed in the same transaction, so an attempt stays open exactly
+    when its outcome was never stored.
     """
     frames = frames or {}
     unknown = set(frames) - set(RETURN_TABLES)
@@ -100,6 +117,11 @@ def write_submission(
             if frame is None or frame.empty:
                 continue
             _insert_frame(con, table, frame.assign(submission_id=submission_id))
+        if attempt_id is not None:
+            con.execute(
+                "UPDATE load_attempt SET finished_at = ?, submission_id = ? WHERE attempt_id = ?",
+                [dt.datetime.now(), submission_id, attempt_id],
+            )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -46,7 +46,7 @@ CACHE_MAX_ENTRIES = 16
 
 # Pale tints behind dark text: the RAG word is always written out, the colour only reinforces it.
 RAG_TINTS = {"Red": "#F7D4D1", "Amber": "#FFE9C2", "Green": "#CCEBD7"}
-STATUS_TINTS = {"Rejected": "#F7D4D1", "Superseded": "#E8EDEE"}
+STATUS_TINTS = {"Rejected": "#F7D4D1", "Superseded": "#E8EDEE", "Not completed": "#FFEB99"}
 NO_RETURN = "No return yet"
 
 T = TypeVar("T")
