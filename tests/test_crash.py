@@ -1,0 +1,216 @@
+"""A load killed with SIGKILL half-way leaves a database that opens and equals its state before.
+
+The kill happens in a real ``python -m etl load`` process. To kill it while it is *inside* the
+write transaction (every row of a 5,000-row return inserted, not yet committed) the process runs
+the real CLI through a small wrapper that pauses after the last insert; production code has no
+test hook. A second test kills the unmodified CLI at staggered moments, wherever it happens to be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl.load import load_return
+from etl.models import Course, ReportingPeriod, StaffRole
+from etl.reference import read_gp_practices
+from etl.sample import Return, write_return
+from tests.helpers import valid_return
+from wdp.db import queries
+from wdp.db.connection import open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+BIG_ROWS = 5_000
+
+# Runs `python -m etl load ...` unchanged, except that after the last return table's rows are
+# inserted (inside the transaction) it reports how many training rows the transaction sees and
+# sleeps, so the test can kill it there.
+PAUSE_INSIDE_TRANSACTION = """
+import runpy, sys, time
+import wdp.db.writes as writes
+
+original = writes._insert_frame
+
+def pausing(con, table, frame):
+    original(con, table, frame)
+    if table == "risk":
+        seen = con.execute("SELECT count(*) FROM training").fetchone()[0]
+        print(f"inside the transaction: {seen} training rows", flush=True)
+        time.sleep(600)
+
+writes._insert_frame = pausing
+sys.argv = ["etl", *sys.argv[1:]]
+runpy.run_module("etl", run_name="__main__", alter_sys=True)
+"""
+
+
+def big_return(rows: int = BIG_ROWS) -> Return:
+    """A valid Stoke return for 2017-18 Q1 with ``rows`` distinct Training rows."""
+    ret = valid_return(ReportingPeriod(2017, 1))
+    practices = sorted(read_gp_practices().query("status_code == 'A'")["ods_code"])
+    months = [dt.date(2017, m, 1) for m in (4, 5, 6)]
+    combos = ((m, p, r, c) for p in practices for m in months for r in StaffRole for c in Course)
+    ret.training = [
+        [m, p, None, r.label, c.label, (i % 7) + 1]
+        for i, (m, p, r, c) in zip(range(rows), combos, strict=False)
+    ]
+    return ret
+
+
+@pytest.fixture(scope="module")
+def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_return(big_return(), tmp_path_factory.mktemp("big") / "WDP-STK_big.xlsx")
+
+
+def snapshot(path: Path) -> dict[str, list[str]]:
+    """Every row of every table (sorted), read through a fresh read-only connection."""
+    with open_db(path, read_only=True) as con:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
+            ).fetchall()
+        ]
+        return {
+            t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables
+        }
+
+
+def cli(*args: str, wrapper: str | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-c", wrapper, *args] if wrapper else [sys.executable, "-m", "etl"]
+    if not wrapper:
+        command += list(args)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_sigkill_inside_the_write_transaction_leaves_the_database_as_before(
+    reference_db: Path, big_file: Path, tmp_path: Path
+) -> None:
+    # A database that already holds a return, so "as before" is not just "empty".
+    with open_db(reference_db) as con:
+        first = load_return(con, _small_return(tmp_path), loaded_by="earlier")
+    assert first.status == "accepted"
+    before = snapshot(reference_db)
+
+    proc = cli("load", str(big_file), "--db", str(reference_db), wrapper=PAUSE_INSIDE_TRANSACTION)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("inside the transaction"), line + proc.stderr.read()
+        seen = int(line.split(": ")[1].split()[0])
+        assert seen == len(before["training"]) + BIG_ROWS  # the rows really were written
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        proc.kill()
+        proc.wait()
+
+    after = snapshot(reference_db)  # opens (read-only first, as the app would)
+    attempts_before = set(before.pop("load_attempt"))
+    new_attempts = [a for a in after.pop("load_attempt") if a not in attempts_before]
+    assert after == before  # every table, every row, as before the load
+    assert len(new_attempts) == 1
+
+    with open_db(reference_db) as con:  # and read-write, as the next load would
+        open_attempts = con.execute(
+            "SELECT file_name, submission_id FROM load_attempt WHERE finished_at IS NULL"
+        ).fetchall()
+        history = queries.submission_history(con)
+        summary = queries.database_summary(con)
+        retried = load_return(con, big_file, loaded_by="retry")
+    assert open_attempts == [(big_file.name, None)]
+    assert history.iloc[0][["file_name", "status"]].tolist() == [big_file.name, "not completed"]
+    assert summary["returns_accepted"] == 1 and summary["returns_rejected"] == 0
+    # Loading the same file again works: the crash left nothing behind that gets in the way.
+    assert retried.status == "accepted"
+    assert len(snapshot(reference_db)["training"]) == len(before["training"]) + BIG_ROWS
+
+
+def _small_return(tmp_path: Path) -> Path:
+    return write_return(valid_return(ReportingPeriod(2016, 4)), tmp_path / "earlier.xlsx")
+
+
+def test_sigkill_at_any_moment_leaves_either_nothing_or_the_whole_return(
+    reference_db: Path, big_file: Path, tmp_path: Path
+) -> None:
+    before = snapshot(reference_db)
+    before.pop("load_attempt")
+    whole = tmp_path / "whole.duckdb"
+    shutil.copy(reference_db, whole)
+    done = cli("load", str(big_file), "--db", str(whole))
+    assert done.wait(timeout=120) == 0, done.stderr.read()
+    complete = snapshot(whole)
+    complete.pop("load_attempt")
+
+    # The unmodified CLI, killed at staggered moments after its load began (its first commit,
+    # the attempt row, creates the write-ahead log): reading, validating, writing, committing.
+    outcomes = []
+    for delay in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 2.0):
+        db = tmp_path / f"kill_{delay}.duckdb"
+        shutil.copy(reference_db, db)
+        wal = db.with_name(db.name + ".wal")
+        proc = cli("load", str(big_file), "--db", str(db))
+        deadline = time.monotonic() + 60
+        while not wal.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        after = snapshot(db)
+        after.pop("load_attempt")
+        if after == before:
+            outcomes.append("nothing")
+            continue
+        # Otherwise the whole return, exactly as an uninterrupted load stores it.
+        assert after.keys() == complete.keys()
+        for table in after:
+            if table != "submission":  # its row differs only in loaded_at
+                assert after[table] == complete[table], table
+        assert len(after["submission"]) == len(complete["submission"])
+        outcomes.append("whole")
+    print(f"outcomes after SIGKILL: {outcomes}")
+
+
+def test_reopening_after_a_crash_needs_no_repair_tool(reference_db: Path) -> None:
+    """A process killed while holding the database read-write releases its lock with it."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); "
+            "con.execute('BEGIN'); con.execute('DELETE FROM ref_pathfinder'); "
+            "print('holding', flush=True); time.sleep(600)",
+            str(reference_db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    finally:
+        holder.kill()
+        holder.wait()
+    con = duckdb.connect(str(reference_db), read_only=True)  # no wait, no lock left behind
+    try:
+        assert con.execute("SELECT count(*) FROM ref_pathfinder").fetchone()[0] == 20
+    finally:
+        con.close()
