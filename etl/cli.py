@@ -9,6 +9,8 @@
     python -m etl accounts remove EMAIL | python -m etl accounts list
     python -m etl seed [--db PATH] [--json]
     python -m etl summary [--db PATH] [--json]
+    python -m etl pack [--db PATH] [--out DIR] [--as EMAIL] [--period P] [--pathfinder CODE]
+                       [--programme P] [--measure M] [--audience TEXT] [--json]
 
 Exit codes: 0 success (every file accepted or unchanged); 1 a file was rejected or the sample did
 not seed as expected; 2 a problem with the command, the database or a reference file. Problems are
@@ -99,6 +101,24 @@ def build_parser() -> argparse.ArgumentParser:
     seed = commands.add_parser("seed", help="build the sample programme through the load path")
     _db_argument(seed)
     seed.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+    pack = commands.add_parser(
+        "pack", help="build the board pack: PowerPoint, the same pages as PDF, a PNG per chart"
+    )
+    _db_argument(pack)
+    pack.add_argument(
+        "--out", default="board-pack", help="folder to write to (default: board-pack)"
+    )
+    pack.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="build the pack as this account sees it (a lead's pack holds only their pathfinder)",
+    )
+    pack.add_argument("--audience", help="who the pack is for (title slide)")
+    for name in PACK_FILTERS:
+        pack.add_argument(f"--{name}", help=f"filter: {name}, as in the dashboard's URL")
+    pack.add_argument("--json", action="store_true", help="print what was written as JSON")
 
     summary = commands.add_parser("summary", help="what the database holds")
     _db_argument(summary)
@@ -337,7 +357,65 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+PACK_FILTERS = ("period", "pathfinder", "programme", "measure", "indicator", "year", "area")
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    """The board pack, as the dashboard builds it, for a schedule or a script."""
+    import time
+
+    from wdp.boardpack import BoardPackError, PackFilters, compose, render_pack
+    from wdp.db.accounts import find_account, is_sample_database
+    from wdp.db.connection import ensure_schema, scope_to_pathfinder
+
+    started = time.perf_counter()
+    path = db_path(args.db)
+    ensure_schema(path)  # as the app does: an older database is upgraded before it is read
+    filters = PackFilters.from_params({name: getattr(args, name) for name in PACK_FILTERS})
+    audience = args.audience or "WDP programme board"
+    with open_db(path, read_only=True) as con:
+        if args.as_email:
+            user = find_account(con, args.as_email)
+            if user is None or user.disabled or (user.is_demo and not is_sample_database(con)):
+                print(f"There is no enabled account {args.as_email!r} in {path}.", file=sys.stderr)
+                return EXIT_PROBLEM
+            if user.role == "lead":
+                scope_to_pathfinder(con, user.pathfinder_code)
+                filters = PackFilters(**{**filters.__dict__, "pathfinder": user.pathfinder_code})
+                audience = (
+                    args.audience or f"{user.email} (pathfinder lead, {user.pathfinder_code})"
+                )
+        elif filters.pathfinder:
+            scope_to_pathfinder(con, filters.pathfinder)
+        deck = compose(con, filters, audience=audience)
+    try:
+        pack = render_pack(deck)
+    except BoardPackError as error:
+        print(f"The board pack could not be built: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    written = pack.write(Path(args.out))
+    seconds = time.perf_counter() - started
+    if args.json:
+        report = {
+            "files": [str(p) for p in written],
+            "slides": [
+                {"key": s.key, "title": s.title, "headline": s.headline} for s in deck.slides
+            ],
+            "left_out": deck.left_out,
+            "seconds": round(seconds, 2),
+        }
+        print(json.dumps(report))
+    else:
+        print(f"Board pack to {deck.period}: {len(deck.slides)} slides in {seconds:.1f} s.")
+        for written_path in written:
+            print(f"  {written_path}")
+        if deck.left_out:
+            print("Left out (no data loaded): " + "; ".join(deck.left_out))
+    return EXIT_OK
+
+
 COMMANDS = {
+    "pack": cmd_pack,
     "template": cmd_template,
     "load": cmd_load,
     "import-fingertips": cmd_import_fingertips,
