@@ -129,6 +129,14 @@ def slide_figure(figure: go.Figure) -> go.Figure:
         width=None,
         height=None,
     )
+    # Many rows of categories (a row per pathfinder): smaller labels, and every one of them shown.
+    rows = max(
+        (len(t.y) for t in styled.data if t.y is not None and len(t.y) and isinstance(t.y[0], str)),
+        default=0,
+    )
+    if rows > 12:
+        styled.update_yaxes(tickfont={"size": 12}, tickmode="linear", dtick=1)
+        styled.update_traces(textfont={"size": 11}, selector={"type": "bar"})
     return styled
 
 
