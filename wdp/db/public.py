@@ -144,9 +144,9 @@ def stage_rows(
     con.execute(
         f"""
         CREATE TEMP TABLE {ROWS} AS
-        WITH typed AS (
+        WITH typed AS MATERIALIZED (
             SELECT
-                row_number() OVER () + 1 AS csv_row,
+                rowid + 2 AS csv_row,  -- the file's line number (line 1 is the header)
                 TRY_CAST(trim({ident}) AS INTEGER) AS indicator_id,
                 trim({name}) AS indicator_name,
                 upper(trim({c("area_code")})) AS area_code,
@@ -172,61 +172,70 @@ def stage_rows(
                 NULLIF(trim({c("value_note")}), '') AS value_note
             FROM {RAW}
         ),
-        classified AS (
-            SELECT *,
+        repeated AS (
+            -- A unitary authority is listed under both the district and the county hierarchy:
+            -- keep the first row of each key. Found by grouping (cheap), not by a window over
+            -- every column (which carried the whole row through a sort: 1 s a million rows).
+            SELECT indicator_id, area_code, sex, age, category_type, category, time_period,
+                   min(csv_row) AS first_row
+            FROM typed
+            GROUP BY ALL
+            HAVING count(*) > 1
+        ),
+        computed AS MATERIALIZED (
+            SELECT t.*,
                 CASE
-                    WHEN indicator_id IS NULL THEN 'no indicator id'
-                    WHEN area_code IS NULL OR area_code = '' THEN 'no area code'
-                    WHEN lower(published_area_type) IN {NON_GEOGRAPHIC_TYPES}
+                    WHEN t.indicator_id IS NULL THEN 'no indicator id'
+                    WHEN t.area_code IS NULL OR t.area_code = '' THEN 'no area code'
+                    WHEN lower(t.published_area_type) IN {NON_GEOGRAPHIC_TYPES}
                         THEN 'not a geography (ONS 2011 area classification)'
-                    WHEN time_period IS NULL OR time_period_sortable IS NULL
+                    WHEN t.time_period IS NULL OR t.time_period_sortable IS NULL
                         THEN 'no time period'
-                    WHEN value IS NULL THEN 'no value published (e.g. an area outside its lifetime)'
-                    WHEN count IS NOT NULL AND denominator IS NOT NULL
-                         AND (count < 0 OR denominator <= 0 OR count > denominator)
+                    WHEN t.value IS NULL
+                        THEN 'no value published (e.g. an area outside its lifetime)'
+                    WHEN t.count IS NOT NULL AND t.denominator IS NOT NULL
+                         AND (t.count < 0 OR t.denominator <= 0 OR t.count > t.denominator)
                         THEN 'count and denominator impossible'
+                    -- (keys of the rows kept so far are never NULL, so = matches them)
+                    WHEN r.first_row IS NOT NULL AND r.first_row <> t.csv_row
+                     THEN 'repeat of an earlier row (a unitary authority listed in two hierarchies)'
                 END AS skip_reason,
                 CASE
-                    WHEN area_code LIKE 'E92%' THEN 'england'
-                    WHEN area_code LIKE 'E12%' THEN 'region'
-                    WHEN area_code LIKE 'E10%' THEN 'county'
-                    WHEN area_code LIKE 'E06%' THEN 'unitary'
-                    WHEN area_code LIKE 'E07%' THEN 'district'
-                    WHEN area_code LIKE 'E08%' THEN 'metropolitan_district'
-                    WHEN area_code LIKE 'E09%' THEN 'london_borough'
-                    WHEN area_code LIKE 'E47%' THEN 'combined_authority'
+                    WHEN t.area_code LIKE 'E92%' THEN 'england'
+                    WHEN t.area_code LIKE 'E12%' THEN 'region'
+                    WHEN t.area_code LIKE 'E10%' THEN 'county'
+                    WHEN t.area_code LIKE 'E06%' THEN 'unitary'
+                    WHEN t.area_code LIKE 'E07%' THEN 'district'
+                    WHEN t.area_code LIKE 'E08%' THEN 'metropolitan_district'
+                    WHEN t.area_code LIKE 'E09%' THEN 'london_borough'
+                    WHEN t.area_code LIKE 'E47%' THEN 'combined_authority'
                     ELSE 'other'
-                END AS area_type
-            FROM typed
-        ),
-        kept AS (
-            -- A unitary authority is listed under both the district and the county hierarchy:
-            -- keep one row per key.
-            SELECT *,
-                row_number() OVER (
-                    PARTITION BY indicator_id, area_code, sex, age, category_type, category,
-                                 time_period
-                    ORDER BY csv_row) AS copy_number
-            FROM classified
-        ),
-        computed AS (
-            SELECT k.* EXCLUDE (copy_number, skip_reason),
-                CASE WHEN k.skip_reason IS NULL AND k.copy_number > 1
-                     THEN 'repeat of an earlier row (a unitary authority listed in two hierarchies)'
-                     ELSE k.skip_reason END AS skip_reason,
-                coalesce(a.current_code, k.area_code) AS current_area_code,
+                END AS area_type,
+                coalesce(a.current_code, t.area_code) AS current_area_code,
                 {_wilson("lower", Z95)} AS lower_95,
                 {_wilson("upper", Z95)} AS upper_95,
                 {_wilson("lower", Z998)} AS lower_998,
                 {_wilson("upper", Z998)} AS upper_998
-            FROM kept k LEFT JOIN ref_area a ON a.area_code = k.area_code
+            FROM typed t
+            LEFT JOIN repeated r
+                ON r.indicator_id = t.indicator_id AND r.area_code = t.area_code
+               AND r.sex = t.sex AND r.age = t.age AND r.category_type = t.category_type
+               AND r.category = t.category AND r.time_period = t.time_period
+            LEFT JOIN ref_area a ON a.area_code = t.area_code
+        ),
+        england AS (
+            -- England's own value for the same indicator, period, sex and age
+            SELECT indicator_id, time_period, sex, age, max(value) AS england_value
+            FROM computed
+            WHERE area_type = 'england' AND category_type = '' AND skip_reason IS NULL
+            GROUP BY ALL
         ),
         benchmarked AS (
-            -- England's own value for the same indicator, period, sex and age
-            SELECT *, max(value) FILTER (
-                    WHERE area_type = 'england' AND category_type = '' AND skip_reason IS NULL)
-                OVER (PARTITION BY indicator_id, time_period, sex, age) AS england_value
-            FROM computed
+            SELECT c.*, e.england_value
+            FROM computed c
+            LEFT JOIN england e
+                ON e.indicator_id = c.indicator_id AND e.time_period = c.time_period
+               AND e.sex = c.sex AND e.age = c.age
         )
         -- Our England comparison: the area's 95% interval against England's value.
         SELECT * EXCLUDE (england_value),
@@ -244,7 +253,7 @@ def stage_rows(
 
 
 def _wilson(side: str, z: float) -> str:
-    return f"wilson_{side}(k.count, k.denominator, {z})"
+    return f"wilson_{side}(t.count, t.denominator, {z})"
 
 
 def staged_indicators(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, str | None, int]]:
