@@ -131,7 +131,7 @@ def slide_figure(figure: go.Figure) -> go.Figure:
     )
     # Many rows of categories (a row per pathfinder): smaller labels, and every one of them shown.
     rows = max(
-        (len(t.y) for t in styled.data if t.y is not None and len(t.y) and isinstance(t.y[0], str)),
+        (len(t.y) for t in styled.data if t.y is not None and isinstance(next(iter(t.y), 0), str)),
         default=0,
     )
     if rows > 12:

@@ -168,11 +168,14 @@ submission_history = cached_query(queries.submission_history)
 # ------------------------------------------------------------------------------------------------
 
 
-def setup_page(title: str, *, page_title: str | None = None) -> dict[str, Any]:
+def setup_page(
+    title: str, *, page_title: str | None = None, show_title: bool = True, banner: bool = True
+) -> dict[str, Any]:
     """Page config, heading and the synthetic-data banner; returns the database summary.
 
     Every page calls this first (each page also runs on its own). When there is no usable
-    database the page stops here with a sentence saying what to do.
+    database the page stops here with a sentence saying what to do. Presentation mode draws its
+    own heading and carries the synthetic label on every slide (``show_title``, ``banner``).
     """
     st.set_page_config(
         page_title=page_title or f"{title} · {APP_TITLE}", page_icon=PAGE_ICON, layout="wide"
@@ -180,16 +183,18 @@ def setup_page(title: str, *, page_title: str | None = None) -> dict[str, Any]:
     from wdp.ui.auth import current_user, sidebar_status, sign_in_form
     from wdp.ui.filters import menu
 
-    menu()
+    menu(page_title=title)
     sidebar_status()
-    st.title(title)
+    if show_title:
+        st.title(title)
     # The sample programme is an open demonstration; a real programme's data needs sign-in.
     if current_user() is None and not is_sample_database():
         st.info("Sign in to see the programme's figures.")
         sign_in_form()
         st.stop()
     summary = database_summary()
-    synthetic_banner(summary["synthetic_pathfinders"] > 0)
+    if banner:
+        synthetic_banner(summary["synthetic_pathfinders"] > 0)
     return summary
 
 

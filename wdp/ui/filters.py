@@ -29,7 +29,17 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/5_Upload.py", "Upload a return", "📤"),
     ("pages/6_Data_quality.py", "Data quality", "🔍"),
     ("pages/7_Admin.py", "Admin", "🔧"),
+    ("pages/8_Board_pack.py", "Board pack", "🗂️"),
 )
+BOARD_PACK = "pages/8_Board_pack.py"
+# "Present this view" opens presentation mode at the slide showing the page's key view.
+PRESENT_FROM: dict[str, str] = {
+    "WDP programme dashboard": "headlines",
+    "Trained staff": "champions",
+    "Pathfinder status": "rag",
+    "Screening uptake by area": "funnel",
+    "Campaign activity": "activity",
+}
 # Pages only some roles may use (each page also checks on the server); others are for everyone.
 PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "pages/5_Upload.py": ("lead", "director", "admin"),
@@ -121,8 +131,9 @@ def select(
     return None if value in (None, ALL) else value
 
 
-def menu(current: Filters | None = None) -> None:
-    """The page menu in the sidebar; each link carries the current filters."""
+def menu(current: Filters | None = None, *, page_title: str | None = None) -> None:
+    """The page menu in the sidebar; each link carries the current filters. Pages with a key
+    view also get "Present this view": presentation mode, same filters, at that view's slide."""
     from wdp.ui.auth import current_user
 
     current = current or from_url()
@@ -138,4 +149,12 @@ def menu(current: Filters | None = None) -> None:
         except StreamlitAPIException:
             # A page run on its own (AppTest.from_file) has no registered siblings to link to.
             return
+    if page_title in PRESENT_FROM and (ROOT / BOARD_PACK).exists():
+        st.sidebar.page_link(
+            BOARD_PACK,
+            label="Present this view",
+            icon="📽️",
+            query_params={**current.as_params(), "present": "1", "slide": PRESENT_FROM[page_title]},
+            help="Full screen for a projector: large type, one view at a time, same filters",
+        )
     st.sidebar.divider()

@@ -1,0 +1,281 @@
+"""The board pack in the app: downloads (PowerPoint, PDF, a PNG per chart) and presentation mode.
+
+Both draw the same ``Deck`` (``wdp.boardpack.content``), built for the URL's filters from what the
+reader may see: a lead's deck comes from a connection scoped to their pathfinder, and choosing a
+pathfinder in the filters builds that pathfinder's deck the same way.
+
+Presentation mode is the URL parameter ``present=1`` (with ``slide=KEY``): no sidebar or Streamlit
+chrome, large type, light colours whatever the viewer's theme, one slide per screen with Previous
+and Next, and the filters kept in the URL so a copied link opens the same slide.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from wdp import ui
+from wdp.boardpack import BoardPackError, Deck, PackFilters, compose, render_pack
+from wdp.boardpack.render import chromium_path, figure_png, slide_figure
+from wdp.config import SYNTHETIC_LABEL, db_path
+from wdp.ui import filters
+
+PAGE_SCRIPT = "pages/8_Board_pack.py"
+DEFAULT_AUDIENCE = "WDP programme board"
+# Where "Present" starts when pressed on a page: the slide that shows that page's key view.
+START_SLIDE = {
+    "dashboard.py": "headlines",
+    "pages/1_Trained_staff.py": "champions",
+    "pages/2_Pathfinder_status.py": "rag",
+    "pages/3_Screening_uptake.py": "funnel",
+    "pages/4_Campaign_activity.py": "activity",
+}
+
+
+def _compose(con, *, params: tuple[tuple[str, str], ...], audience: str) -> Deck:
+    return compose(con, PackFilters.from_params(dict(params)), audience=audience)
+
+
+@st.cache_data(ttl=ui.CACHE_TTL_S, max_entries=ui.CACHE_MAX_ENTRIES, show_spinner=False)
+def _deck(db: str, stamp: int, params: tuple, scope: str | None, audience: str) -> Deck:
+    return ui._read(db, _compose, scope, params=params, audience=audience)
+
+
+@st.cache_data(ttl=600, max_entries=4, show_spinner=False)
+def _files(db: str, stamp: int, params: tuple, scope: str | None, audience: str) -> dict[str, Any]:
+    pack = render_pack(_deck(db, stamp, params, scope, audience))
+    return {"stem": pack.stem, "pptx": pack.pptx, "pdf": pack.pdf}
+
+
+def _pack_scope() -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """The URL's filters (pathfinder checked against the register) and the connection's scope."""
+    chosen = filters.from_url().as_params()
+    codes = set(ui.pathfinder_overview()["pathfinder_code"])
+    if chosen.get("pathfinder") not in codes:
+        chosen.pop("pathfinder", None)
+    scope = ui.reader_scope()
+    if scope is not None:
+        chosen["pathfinder"] = scope  # a lead's pack is always their own pathfinder's
+    return tuple(sorted(chosen.items())), scope or chosen.get("pathfinder")
+
+
+def current_deck(audience: str = DEFAULT_AUDIENCE) -> Deck:
+    params, scope = _pack_scope()
+    return ui._load(lambda db, stamp: _deck(db, stamp, params, scope, audience))
+
+
+def pack_files(audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
+    """The PowerPoint and PDF for the current filters (drawn on first request, then cached)."""
+    params, scope = _pack_scope()
+    path = db_path()
+    return _files(str(path), ui._stamp(path), params, scope, audience)
+
+
+def default_audience() -> str:
+    from wdp.ui.auth import current_user
+
+    user = current_user()
+    if user is not None and user.role == "lead":
+        return f"{user.pathfinder_code} pathfinder lead ({user.email})"
+    return DEFAULT_AUDIENCE
+
+
+# ------------------------------------------------------------------------------------------------
+# Downloads
+# ------------------------------------------------------------------------------------------------
+
+
+def download_section(deck: Deck, audience: str) -> None:
+    """PowerPoint and PDF of the whole pack, and each chart on its own as PNG."""
+    if chromium_path() is None:
+        st.error(
+            "Board packs draw their charts with Chromium, which is not installed on this server. "
+            "Install it with `make chromium` and reload this page."
+        )
+        return
+    stem = f"wdp-board-pack-{(deck.period or 'no-data').replace(' ', '-')}"
+
+    def get(kind: str):
+        def make() -> bytes:
+            try:
+                return pack_files(audience)[kind]
+            except BoardPackError as error:  # shown as the download's failure
+                raise RuntimeError(str(error)) from error
+
+        return make
+
+    left, right, _ = st.columns([1, 1, 2])
+    left.download_button(
+        "Board pack (PowerPoint)",
+        get("pptx"),
+        file_name=f"{stem}.pptx",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        icon="📥",
+        type="primary",
+        on_click="ignore",
+        key="pack_pptx",
+    )
+    right.download_button(
+        "Same pages as PDF",
+        get("pdf"),
+        file_name=f"{stem}.pdf",
+        mime="application/pdf",
+        icon="📄",
+        on_click="ignore",
+        key="pack_pdf",
+    )
+    st.caption(
+        f"{len(deck.slides)} slides; the file is drawn when you press the button (a few seconds). "
+        "The same pack comes from `python -m etl pack`, for a schedule."
+    )
+
+
+def slide_list(deck: Deck) -> None:
+    """Every slide: its title and headline, with a PNG download for each chart."""
+    for number, slide in enumerate(deck.slides, start=1):
+        with st.container(border=True):
+            text, action = st.columns([5, 1])
+            text.markdown(f"**{number}. {slide.title}**")
+            if slide.headline:
+                text.caption(slide.headline)
+            if slide.figure is not None:
+                action.download_button(
+                    "PNG",
+                    _png(slide.figure),
+                    file_name=f"{number:02d}-{slide.key}.png",
+                    mime="image/png",
+                    icon="🖼️",
+                    on_click="ignore",
+                    key=f"png_{slide.key}",
+                    help="This chart on its own, as drawn in the pack",
+                )
+            action.button(
+                "Present",
+                on_click=start_presenting,
+                args=(slide.key,),
+                icon="📽️",
+                key=f"present_from_{slide.key}",
+                help="Open presentation mode at this slide",
+            )
+    if deck.left_out:
+        st.caption("Not in this pack (no data loaded): " + "; ".join(deck.left_out) + ".")
+
+
+def _png(figure):
+    return lambda: figure_png(figure)
+
+
+def start_presenting(slide: str) -> None:
+    st.query_params["present"] = "1"
+    st.query_params["slide"] = slide
+
+
+# ------------------------------------------------------------------------------------------------
+# Presentation mode
+# ------------------------------------------------------------------------------------------------
+
+PRESENT_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], footer { display: none !important; }
+.stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+    background: #FFFFFF !important; color: #212B32 !important; }
+[data-testid="stMainBlockContainer"] { padding: 1.5rem 3rem 1rem 3rem; max-width: 100%; }
+.wdp-slide-title { font-size: 2.6rem; font-weight: 700; color: #005EB8; line-height: 1.15;
+    margin: 0 0 0.4rem 0; }
+.wdp-slide-headline { font-size: 1.7rem; font-weight: 600; color: #212B32; margin-bottom: 0.6rem; }
+.wdp-slide-bullets li { font-size: 1.35rem; color: #212B32; margin-bottom: 0.5rem; }
+.wdp-slide-footer { font-size: 0.95rem; color: #425563; }
+.wdp-badge { display: inline-block; color: #FFFFFF; font-weight: 700; font-size: 1.1rem;
+    border-radius: 0.4rem; padding: 0.2rem 0.8rem; margin-right: 0.6rem; }
+.wdp-slide-table table { font-size: 1.1rem; width: 100%; border-collapse: collapse; }
+.wdp-slide-table th { background: #005EB8; color: #FFFFFF; text-align: left; padding: 0.3rem; }
+.wdp-slide-table td { padding: 0.25rem 0.3rem; border-bottom: 1px solid #D8DDE0; }
+</style>
+"""
+
+
+def is_presenting() -> bool:
+    return st.query_params.get("present") == "1"
+
+
+def _escape(text: str) -> str:
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
+
+
+def _go(slide: str) -> None:
+    st.query_params["slide"] = slide
+
+
+def _exit() -> None:
+    for name in ("present", "slide"):
+        st.query_params.pop(name, None)
+
+
+def present(deck: Deck) -> None:
+    """One slide on the whole screen, with Previous and Next."""
+    from wdp.boardpack.render import cell_text, footer_text
+
+    st.html(PRESENT_CSS)
+    keys = [s.key for s in deck.slides]
+    wanted = st.query_params.get("slide")
+    index = keys.index(wanted) if wanted in keys else 0
+    slide = deck.slides[index]
+    st.html(
+        f'<div class="wdp-slide-title" role="heading" aria-level="1">{_escape(slide.title)}</div>'
+    )
+    if slide.headline:
+        st.html(f'<div class="wdp-slide-headline">{_escape(slide.headline)}</div>')
+    if slide.badges:
+        st.html(
+            "".join(
+                f'<span class="wdp-badge" style="background:{b.colour}">'
+                f"{_escape(b.symbol)} {_escape(b.kind)}: {_escape(b.text)}</span>"
+                for b in slide.badges
+            )
+        )
+    if slide.figure is not None:
+        figure = slide_figure(slide.figure)
+        figure.update_layout(height=560, font={"size": 18})
+        st.plotly_chart(
+            figure, theme=None, config={"displaylogo": False}, key=f"present_{slide.key}"
+        )
+    elif slide.table is not None:
+        shown = slide.table.map(cell_text) if isinstance(slide.table, pd.DataFrame) else slide.table
+        st.html(f'<div class="wdp-slide-table">{shown.to_html(index=False, escape=True)}</div>')
+    elif slide.bullets:
+        items = "".join(f"<li>{_escape(b)}</li>" for b in slide.bullets)
+        st.html(f'<ul class="wdp-slide-bullets">{items}</ul>')
+    footer = footer_text(deck, slide) or (SYNTHETIC_LABEL if deck.synthetic else "")
+    st.html(f'<div class="wdp-slide-footer">{_escape(footer)}</div>')
+    back, where, forward, leave = st.columns([1, 2, 1, 1], vertical_alignment="center")
+    back.button(
+        "◀ Previous",
+        on_click=_go,
+        args=(keys[index - 1],),
+        disabled=index == 0,
+        key="present_previous",
+        width="stretch",
+    )
+    where.markdown(
+        f"<div style='text-align:center;font-size:1.1rem'>Slide {index + 1} of {len(keys)}</div>",
+        unsafe_allow_html=True,
+    )
+    forward.button(
+        "Next ▶",
+        on_click=_go,
+        args=(keys[min(index + 1, len(keys) - 1)],),
+        disabled=index == len(keys) - 1,
+        key="present_next",
+        type="primary",
+        width="stretch",
+    )
+    leave.button("Exit", on_click=_exit, key="present_exit", width="stretch")
