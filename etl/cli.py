@@ -9,6 +9,7 @@
     python -m etl accounts remove EMAIL | python -m etl accounts list
     python -m etl seed [--db PATH] [--json]
     python -m etl summary [--db PATH] [--json]
+    python -m etl backup [--db PATH] --to FOLDER | python -m etl restore BACKUP --db PATH [--force]
     python -m etl pack [--db PATH] [--out DIR] [--as EMAIL] [--period P] [--pathfinder CODE]
                        [--programme P] [--measure M] [--audience TEXT] [--json]
 
@@ -123,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="what the database holds")
     _db_argument(summary)
     summary.add_argument("--json", action="store_true", help="print JSON")
+
+    backup = commands.add_parser(
+        "backup", help="copy the database into a new timestamped folder, checked table by table"
+    )
+    _db_argument(backup)
+    backup.add_argument("--to", required=True, help="folder to keep backups in")
+    restore = commands.add_parser("restore", help="restore a backup made by `backup`")
+    restore.add_argument("backup", help="the backup's folder (holding manifest.json)")
+    restore.add_argument("--db", required=True, help="where to restore the database to")
+    restore.add_argument(
+        "--force", action="store_true", help="replace an existing database (kept beside it)"
+    )
     return parser
 
 
@@ -414,7 +427,33 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from etl.backup import backup
+
+    result = backup(db_path(args.db), Path(args.to))
+    tables = result.manifest["tables"]
+    rows = sum(t["rows"] for t in tables.values())
+    print(
+        f"Backed up {result.manifest['source']} to {result.folder}: {len(tables)} tables, "
+        f"{rows:,} rows, each checked against the database."
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from etl.backup import restore
+
+    manifest = restore(Path(args.backup), Path(args.db), force=args.force)
+    print(
+        f"Restored the backup of {manifest['created_at']} to {args.db}: "
+        f"{len(manifest['tables'])} tables, every one matching the backup's manifest."
+    )
+    return EXIT_OK
+
+
 COMMANDS = {
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "pack": cmd_pack,
     "template": cmd_template,
     "load": cmd_load,
