@@ -23,8 +23,9 @@ DB_ENV_VAR = "WDP_DB"
 # upload from exhausting memory before validation even starts.
 MAX_RETURN_BYTES = 20 * 1024 * 1024
 
-# How long a writer or reader waits for another process's lock on the DuckDB file (seconds).
-LOCK_TIMEOUT_S = 15.0
+# How long a writer or reader waits for another process's lock on the DuckDB file (seconds);
+# WDP_LOCK_TIMEOUT_S overrides it for a process.
+LOCK_TIMEOUT_S = float(os.environ.get("WDP_LOCK_TIMEOUT_S") or 15.0)
 
 # Champions the programme itself reports having trained ("about 350"): a reference line.
 REPORTED_CHAMPIONS = 350

@@ -22,7 +22,7 @@ from wdp import ui
 from wdp.auth import User
 from wdp.config import MAX_RETURN_BYTES, db_path
 from wdp.db import queries
-from wdp.db.connection import open_db
+from wdp.db.connection import DatabaseBusy, open_db
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -152,10 +152,14 @@ def check_upload(path: Path, user: User, file_name: str):
 
 def confirm_and_load(path: Path, user: User, file_name: str) -> LoadReport:
     only = user.pathfinder_code if user.role == "lead" else None
-    with open_db(db_path()) as con:
-        report = load_return(
-            con, path, loaded_by=user.email, file_name=file_name, only_pathfinder=only
-        )
+    try:
+        with open_db(db_path()) as con:
+            report = load_return(
+                con, path, loaded_by=user.email, file_name=file_name, only_pathfinder=only
+            )
+    except DatabaseBusy as error:  # nothing was loaded: say so, and how to retry
+        st.error(f"{error} Nothing was loaded; your file is kept, so just confirm again.")
+        st.stop()
     st.cache_data.clear()  # every page shows the new figures at once
     return report
 
