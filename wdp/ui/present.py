@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from wdp import ui
@@ -220,8 +219,38 @@ def _exit() -> None:
         st.query_params.pop(name, None)
 
 
+def _navigation(keys: list[str], index: int) -> None:
+    """Previous, where we are, Next, Exit: buttons, and the arrow keys and Escape."""
+    back, where, forward, leave = st.columns([1, 2, 1, 1], vertical_alignment="center")
+    back.button(
+        "◀ Previous",
+        on_click=_go,
+        args=(keys[index - 1],),
+        disabled=index == 0,
+        key="present_previous",
+        width="stretch",
+        shortcut="ArrowLeft",
+    )
+    where.markdown(
+        f"<div style='text-align:center;font-size:1.1rem'>Slide {index + 1} of {len(keys)} "
+        "· ← → keys</div>",
+        unsafe_allow_html=True,
+    )
+    forward.button(
+        "Next ▶",
+        on_click=_go,
+        args=(keys[min(index + 1, len(keys) - 1)],),
+        disabled=index == len(keys) - 1,
+        key="present_next",
+        type="primary",
+        width="stretch",
+        shortcut="ArrowRight",
+    )
+    leave.button("Exit", on_click=_exit, key="present_exit", width="stretch", shortcut="Escape")
+
+
 def present(deck: Deck) -> None:
-    """One slide on the whole screen, with Previous and Next."""
+    """One slide on the whole screen, with Previous and Next above it."""
     from wdp.boardpack.render import cell_text, footer_text
 
     st.html(PRESENT_CSS)
@@ -229,6 +258,7 @@ def present(deck: Deck) -> None:
     wanted = st.query_params.get("slide")
     index = keys.index(wanted) if wanted in keys else 0
     slide = deck.slides[index]
+    _navigation(keys, index)
     st.html(
         f'<div class="wdp-slide-title" role="heading" aria-level="1">{_escape(slide.title)}</div>'
     )
@@ -244,38 +274,15 @@ def present(deck: Deck) -> None:
         )
     if slide.figure is not None:
         figure = slide_figure(slide.figure)
-        figure.update_layout(height=560, font={"size": 18})
+        figure.update_layout(height=520, font={"size": 18})
         st.plotly_chart(
             figure, theme=None, config={"displaylogo": False}, key=f"present_{slide.key}"
         )
     elif slide.table is not None:
-        shown = slide.table.map(cell_text) if isinstance(slide.table, pd.DataFrame) else slide.table
+        shown = slide.table.map(cell_text)
         st.html(f'<div class="wdp-slide-table">{shown.to_html(index=False, escape=True)}</div>')
     elif slide.bullets:
         items = "".join(f"<li>{_escape(b)}</li>" for b in slide.bullets)
         st.html(f'<ul class="wdp-slide-bullets">{items}</ul>')
     footer = footer_text(deck, slide) or (SYNTHETIC_LABEL if deck.synthetic else "")
     st.html(f'<div class="wdp-slide-footer">{_escape(footer)}</div>')
-    back, where, forward, leave = st.columns([1, 2, 1, 1], vertical_alignment="center")
-    back.button(
-        "◀ Previous",
-        on_click=_go,
-        args=(keys[index - 1],),
-        disabled=index == 0,
-        key="present_previous",
-        width="stretch",
-    )
-    where.markdown(
-        f"<div style='text-align:center;font-size:1.1rem'>Slide {index + 1} of {len(keys)}</div>",
-        unsafe_allow_html=True,
-    )
-    forward.button(
-        "Next ▶",
-        on_click=_go,
-        args=(keys[min(index + 1, len(keys) - 1)],),
-        disabled=index == len(keys) - 1,
-        key="present_next",
-        type="primary",
-        width="stretch",
-    )
-    leave.button("Exit", on_click=_exit, key="present_exit", width="stretch")
