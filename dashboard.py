@@ -84,7 +84,7 @@ ui.page_link_if_present("pages/3_Screening_uptake.py", "How these are computed: 
 st.subheader("Champions trained to date")
 st.plotly_chart(
     charts.champions_figure(ui.champions_by_period(), reported=REPORTED_CHAMPIONS),
-    config={"displaylogo": False},
+    config=ui.chart_config("champions_trained_to_date"),
 )
 
 ui.page_link_if_present("pages/1_Trained_staff.py", "Trained staff in detail")

@@ -285,11 +285,21 @@ def download_csv(
     )
 
 
+def chart_config(filename: str) -> dict[str, Any]:
+    """Plotly's toolbar: the camera button downloads the chart on its own as a PNG, at twice
+    the screen's resolution, named after the chart's data file."""
+    stem = filename.rsplit(".", 1)[0]
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": stem, "scale": 2},
+    }
+
+
 def show_chart(
     figure: Any, data: pd.DataFrame, *, key: str, filename: str, note: str | None = None
 ) -> None:
     """A chart, then its data as a table with a CSV download (every chart has both)."""
-    st.plotly_chart(figure, key=key, config={"displaylogo": False})
+    st.plotly_chart(figure, key=key, config=chart_config(filename))
     if note:
         st.caption(note)
     with st.expander("Data behind this chart"):

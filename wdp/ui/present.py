@@ -276,7 +276,7 @@ def present(deck: Deck) -> None:
         figure = slide_figure(slide.figure)
         figure.update_layout(height=520, font={"size": 18})
         st.plotly_chart(
-            figure, theme=None, config={"displaylogo": False}, key=f"present_{slide.key}"
+            figure, theme=None, config=ui.chart_config(slide.key), key=f"present_{slide.key}"
         )
     elif slide.table is not None:
         shown = slide.table.map(cell_text)
