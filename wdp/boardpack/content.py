@@ -257,7 +257,9 @@ def status_table_slide(con, period: str, pathfinder: str | None) -> Slide | None
         return None
     overdue = int((rows["milestones_overdue"] > 0).sum())
     order = {"red": 0, "amber": 1, "green": 2}
-    rows = rows.sort_values(["rag", "pathfinder_name"], key=lambda s: s.map(order).fillna(s))
+    rows = rows.sort_values(
+        ["rag", "pathfinder_name"], key=lambda s: s.map(order).fillna(3) if s.name == "rag" else s
+    )
     table = pd.DataFrame(
         {
             "Pathfinder": rows["pathfinder_name"],
@@ -612,7 +614,9 @@ def compose(
         slides=[],
     )
     found: list[tuple[str, Slide | list[Slide] | None]] = [("headlines", headline_slide(con))]
-    if period is not None:
+    if period is None:
+        found += [(key, None) for key in ("champions", "rag", "status_table", "returns")]
+    else:
         found += [
             ("champions", champions_slide(con, periods, period, filters.pathfinder)),
             (
@@ -634,8 +638,7 @@ def compose(
             ),
         )
     )
-    if period is not None:
-        found.append(("activity", activity_slide(con, period, filters.pathfinder)))
+    found.append(("activity", activity_slide(con, period, filters.pathfinder) if period else None))
     for key, made in found:
         made = [made] if isinstance(made, Slide) else (made or [])
         if not made:
