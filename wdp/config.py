@@ -27,6 +27,11 @@ MAX_RETURN_BYTES = 20 * 1024 * 1024
 # WDP_LOCK_TIMEOUT_S overrides it for a process.
 LOCK_TIMEOUT_S = float(os.environ.get("WDP_LOCK_TIMEOUT_S") or 15.0)
 
+# A sign-in with a local account ends after this long without any interaction, and in any case
+# this long after signing in (the identity provider's own cookie governs an NHS account's).
+SESSION_IDLE_MINUTES = 30
+SESSION_MAX_HOURS = 12
+
 # Champions the programme itself reports having trained ("about 350"): a reference line.
 REPORTED_CHAMPIONS = 350
 
