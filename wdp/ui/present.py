@@ -11,12 +11,13 @@ and Next, and the filters kept in the URL so a copied link opens the same slide.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from wdp import ui
-from wdp.boardpack import BoardPackError, Deck, PackFilters, compose, render_pack
+from wdp.boardpack import Deck, PackFilters, compose, render_pack
 from wdp.boardpack.render import chromium_path, figure_png, slide_figure
 from wdp.config import SYNTHETIC_LABEL, db_path
 from wdp.ui import filters
@@ -65,11 +66,18 @@ def current_deck(audience: str = DEFAULT_AUDIENCE) -> Deck:
     return ui._load(lambda db, stamp: _deck(db, stamp, params, scope, audience))
 
 
-def pack_files(audience: str = DEFAULT_AUDIENCE) -> dict[str, Any]:
-    """The PowerPoint and PDF for the current filters (drawn on first request, then cached)."""
+def pack_maker(audience: str = DEFAULT_AUDIENCE) -> Callable[[str], bytes]:
+    """A function giving the PowerPoint or PDF for the current filters, drawn when first asked
+    for (a download's deferred data), then cached. The filters and the reader's scope are read
+    now, in the page's run: the download is served outside it."""
     params, scope = _pack_scope()
     path = db_path()
-    return _files(str(path), ui._stamp(path), params, scope, audience)
+    stamp = ui._stamp(path)
+
+    def make(kind: str) -> bytes:
+        return _files(str(path), stamp, params, scope, audience)[kind]
+
+    return make
 
 
 def default_audience() -> str:
@@ -96,14 +104,10 @@ def download_section(deck: Deck, audience: str) -> None:
         return
     stem = f"wdp-board-pack-{(deck.period or 'no-data').replace(' ', '-')}"
 
-    def get(kind: str):
-        def make() -> bytes:
-            try:
-                return pack_files(audience)[kind]
-            except BoardPackError as error:  # shown as the download's failure
-                raise RuntimeError(str(error)) from error
+    maker = pack_maker(audience)
 
-        return make
+    def get(kind: str) -> Callable[[], bytes]:
+        return lambda: maker(kind)
 
     left, right, _ = st.columns([1, 1, 2])
     left.download_button(
