@@ -1,0 +1,200 @@
+"""Benchmark: the app under many simultaneous browser sessions.
+
+    .venv/bin/python bench/bench_sessions.py [--sessions 20] [--rounds 3] [--db PATH]
+
+Starts `streamlit run dashboard.py` on a free port against a copy of a seeded sample database
+(built in a temporary folder unless --db is given), opens SESSIONS browser contexts in one
+Debian Chromium at once, and has each load Overview, Screening uptake and Trained staff ROUNDS
+times, all sessions in parallel. A page time runs from navigation until the page's script run has
+finished (its heading is drawn and `[data-testid="stStatusWidget"]` has gone), each a full page
+load (a new Streamlit session), the slowest way a person can arrive. Prints p50/p95/max per page
+and overall, and counts pages that showed an exception. Figures only: no pass/fail here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = {
+    "Overview": ("/", "WDP programme dashboard"),
+    "Screening uptake": ("/Screening_uptake", "Screening uptake by area"),
+    "Trained staff": ("/Trained_staff", "Trained staff"),
+}
+TIMEOUT_MS = 120_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_app(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "WDP_DB": str(db)},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"streamlit exited ({server.returncode}); see {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return server, url
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit(f"streamlit was not healthy after 60 s; see {log}")
+
+
+async def load_page(page, url: str, heading: str) -> tuple[float, bool]:
+    """Seconds from navigation until the script run finished; whether an exception showed."""
+    start = time.perf_counter()
+    await page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+    await page.get_by_role("heading", name=heading).first.wait_for(timeout=TIMEOUT_MS)
+    await page.locator('[data-testid="stStatusWidget"]').wait_for(
+        state="detached", timeout=TIMEOUT_MS
+    )
+    seconds = time.perf_counter() - start
+    failed = await page.locator('[data-testid="stException"]').count() > 0
+    return seconds, failed
+
+
+async def session(browser, base: str, rounds: int, results: list, index: int) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    try:
+        for round_number in range(rounds):
+            names = list(PAGES)
+            # Different sessions start on different pages, so every page is under load at once.
+            names = names[index % len(names) :] + names[: index % len(names)]
+            for name in names:
+                path, heading = PAGES[name]
+                seconds, failed = await load_page(page, base + path, heading)
+                results.append((name, round_number, seconds, failed))
+    finally:
+        await context.close()
+
+
+async def run(base: str, sessions: int, rounds: int) -> tuple[list, float]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # One warm-up view per page (the server's caches fill once, as in normal use).
+            warm: list = []
+            await session(browser, base, 1, warm, 0)
+            results: list = []
+            start = time.perf_counter()
+            await asyncio.gather(
+                *(session(browser, base, rounds, results, i) for i in range(sessions))
+            )
+            return results, time.perf_counter() - start
+        finally:
+            await browser.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--db", help="a seeded database to copy (default: seed one)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="wdp-bench-sessions-"))
+    server = None
+    try:
+        db = work / "wdp.duckdb"
+        if args.db:
+            shutil.copy(args.db, db)
+        else:
+            subprocess.run(
+                [sys.executable, "-m", "etl", "seed", "--db", str(db)],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+        server, base = start_app(db, work / "server.log")
+        load_before = os.getloadavg()[0]
+        results, wall = asyncio.run(run(base, args.sessions, args.rounds))
+        load_after = os.getloadavg()[0]
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(
+        f"{args.sessions} simultaneous browser sessions x {args.rounds} rounds x {len(PAGES)} "
+        f"pages = {len(results)} page loads in {wall:.1f} s "
+        f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
+    )
+    print(f"{'page':20} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    for name in [*PAGES, "all pages"]:
+        times = [s for n, _, s, _ in results if name in (n, "all pages")]
+        print(
+            f"{name:20} {len(times):4} {statistics.median(times):7.2f} "
+            f"{percentile(times, 95):7.2f} {max(times):7.2f}"
+        )
+    failed = sum(f for *_, f in results)
+    print(f"pages that showed an exception: {failed}")
+    # The machine is shared: say how busy it was (1-minute load average, before and after).
+    print(f"load average: {load_before:.1f} before, {load_after:.1f} after")
+
+
+if __name__ == "__main__":
+    main()
