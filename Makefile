@@ -36,17 +36,22 @@ seed: $(VENV)/.runtime
 	rm -f "$(DB)" "$(DB).building"
 	$(MAKE) --no-print-directory "$(DB)"
 
+# The dashboard works without chromium; only the board pack's charts need it, so a machine where
+# it cannot be installed still starts (the Board pack page then says how to install it).
 run: $(VENV)/.runtime $(DB)
+	@$(MAKE) --no-print-directory chromium || echo "chromium could not be installed: board packs are off until it is."
 	WDP_DB="$(DB)" $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-# Debian's chromium for the browser tests (never `playwright install`: it downloads, and fails).
+# Debian's chromium: the browser tests drive it, and the board pack draws its charts in it
+# (never `playwright install`: it downloads, and fails). DejaVu: the PDF pack's Unicode font.
 chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		echo "Installing Debian's chromium for the browser tests..."; \
+	@if ! command -v chromium >/dev/null 2>&1 || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		echo "Installing Debian's chromium (browser tests, board-pack charts)..."; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver \
+			fonts-dejavu-core >/dev/null; \
 	fi
 
 lint: $(VENV)/.dev
