@@ -12,7 +12,7 @@ DB ?= $(or $(WDP_DB),data/wdp.duckdb)
 help:
 	@echo "make run    start the dashboard on the sample programme at http://localhost:$(PORT)"
 	@echo "make test   lint and every test (browser tests included), as CI runs them"
-	@echo "make bench  benchmarks that print figures"
+	@echo "make bench  benchmarks at national scale; writes docs/BENCHMARKS.md"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -71,8 +71,10 @@ e2e: $(VENV)/.dev chromium
 sample: $(VENV)/.runtime
 	$(PY) -m etl.sample
 
-bench: $(VENV)/.dev
-	$(PY) bench/bench_load.py
+# Every benchmark at national scale (bench/national.py builds the synthetic national database,
+# ~5 min); prints the summary and writes docs/BENCHMARKS.md. Run it on an otherwise idle machine.
+bench: $(VENV)/.dev chromium
+	$(PY) bench/run_all.py $(if $(RUNS),--runs $(RUNS))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-results

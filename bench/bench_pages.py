@@ -4,12 +4,14 @@
 
 Cold: the first run in a fresh process state (caches cleared). Warm: later runs, with the cached
 query results a real server would hold. Prints the median of ``--runs`` warm runs per page.
-Figures only; the target (issue 4) is under 300 ms warm on the sample database.
+Pages run as a signed-in admin, who may open every page. Figures only; the target (issue 8)
+is under 300 ms warm on the national database (bench/national.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -30,7 +32,11 @@ from wdp.ui.filters import PAGES  # noqa: E402
 
 
 def time_run(script: Path) -> float:
+    """One run of a page as a signed-in admin (who may open every page), in seconds."""
+    from wdp.auth import User
+
     at = AppTest.from_file(str(script), default_timeout=120)
+    at.session_state["wdp_user"] = User("bench.admin@example.nhs.uk", "admin")
     start = time.perf_counter()
     at.run()
     elapsed = time.perf_counter() - start
@@ -39,10 +45,27 @@ def time_run(script: Path) -> float:
     return elapsed
 
 
+def measure(db: str | Path, *, runs: int = 7) -> dict[str, dict[str, float]]:
+    """Per page label: the cold run and the median of ``runs`` warm runs, in seconds."""
+    os.environ["WDP_DB"] = str(db)
+    results = {}
+    for script, label, _ in PAGES:
+        path = ROOT / script
+        if not path.exists():
+            continue
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        cold = time_run(path)
+        warm = statistics.median(time_run(path) for _ in range(runs))
+        results[label] = {"cold_s": cold, "warm_s": warm}
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", help="database to measure (default: build the sample)")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     db = args.db
     if db is None:
@@ -52,21 +75,17 @@ def main() -> None:
         db = str(Path(tempfile.mkdtemp(prefix="wdp-bench-pages-")) / "sample.duckdb")
         with open_db(db, create=True) as con:
             seed(con)
-    os.environ["WDP_DB"] = db
+    results = measure(db, runs=args.runs)
+    if args.json:
+        print(json.dumps(results))
+        return
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; database {db}; warm = median of {args.runs} runs"
     )
     print(f"{'page':28} {'cold ms':>8} {'warm ms':>8}")
-    for script, label, _ in PAGES:
-        path = ROOT / script
-        if not path.exists():
-            continue
-        st.cache_data.clear()
-        st.cache_resource.clear()
-        cold = time_run(path)
-        warm = statistics.median(time_run(path) for _ in range(args.runs))
-        print(f"{label:28} {1000 * cold:8.0f} {1000 * warm:8.0f}")
+    for label, r in results.items():
+        print(f"{label:28} {1000 * r['cold_s']:8.0f} {1000 * r['warm_s']:8.0f}")
 
 
 if __name__ == "__main__":

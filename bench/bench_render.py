@@ -1,0 +1,270 @@
+"""Benchmark: each page's time to render in Chromium, and the app server's peak memory.
+
+    .venv/bin/python bench/bench_render.py [--db PATH] [--runs 5]
+
+Starts ``streamlit run dashboard.py`` on a copy of the database (the sample programme when no
+``--db`` is given) with a benchmark admin account added, so every page can be opened; signs in
+in Debian's chromium (driven by Playwright); then visits every page through the app's own menu.
+A page's render time runs from the click on its menu link to the page's script run finishing
+(the app root's ``data-test-script-state`` turning from ``running`` to ``notRunning``), as seen in
+the browser. Cold: the first visit after the server started (nothing cached); warm: the median of
+``--runs`` later visits. The server process's resident memory (RSS, children included) is sampled
+every 50 ms throughout; the peak is reported. Figures only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from wdp.ui.filters import PAGES  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EMAIL, PASSWORD = "bench.admin@example.nhs.uk", "bench-admin-password-2017"
+TIMEOUT_MS = 120_000
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+# Resolves (with the browser's clock) when the app's script run that starts next has finished.
+WATCH_RUN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__runStarted = performance.now();
+  window.__runDone = new Promise((resolve) => {
+    let running = false;
+    const seen = () => {
+      const state = app.getAttribute('data-test-script-state');
+      if (state === 'running') running = true;
+      else if (running && state === 'notRunning') {
+        observer.disconnect();
+        resolve(performance.now());
+      }
+    };
+    const observer = new MutationObserver(seen);
+    observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  });
+}"""
+
+
+class RssSampler:
+    """Samples a process tree's resident memory in a thread; ``peak_mb`` is the highest seen."""
+
+    def __init__(self, pid: int, interval_s: float = 0.05) -> None:
+        self.process = psutil.Process(pid)
+        self.interval_s = interval_s
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self) -> int:
+        total = 0
+        for proc in [self.process, *self.process.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                total += proc.memory_info().rss
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak_mb = max(self.peak_mb, self._rss() / 1e6)
+            except psutil.Error:
+                return
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _prepare(db: Path, work: Path) -> Path:
+    """A copy of ``db`` with the benchmark admin account (the original is never written)."""
+    from wdp.auth import hash_password
+    from wdp.db import accounts
+    from wdp.db.connection import open_db
+
+    copy = work / "app.duckdb"
+    shutil.copy(db, copy)
+    with open_db(copy) as con:
+        accounts.save_account(
+            con,
+            email=EMAIL,
+            role="admin",
+            pathfinder_code=None,
+            password_hash=hash_password(PASSWORD),
+        )
+    return copy
+
+
+def _start_server(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    env = {**os.environ, "WDP_DB": str(db)}
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 60
+    while not _healthy(url):
+        if server.poll() is not None or time.monotonic() > deadline:
+            server.kill()
+            raise RuntimeError(f"the app did not start; its log:\n{log.read_text()}")
+        time.sleep(0.2)
+    return server, url
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def _url_path(script: str) -> str:
+    """The link Streamlit gives a page script: ``pages/1_Trained_staff.py`` -> ``Trained_staff``."""
+    if script == "dashboard.py":
+        return ""
+    return Path(script).stem.split("_", 1)[1]
+
+
+def _visit(page, script: str) -> float:
+    """Click the page's menu link; seconds until its script run has finished."""
+    page.wait_for_selector(READY)
+    page.evaluate(WATCH_RUN)
+    page.locator(
+        f'[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"][href="{_url_path(script)}"]'
+    ).click()
+    done = page.evaluate("window.__runDone")
+    started = page.evaluate("window.__runStarted")
+    return (done - started) / 1000
+
+
+def measure(db: str | Path, *, runs: int = 5) -> dict:
+    """Cold and warm render seconds per page label, app open time, and peak server RSS (MB)."""
+    from playwright.sync_api import sync_playwright
+
+    pages = [(script, label) for script, label, _ in PAGES if (ROOT / script).exists()]
+    work = Path(tempfile.mkdtemp(prefix="wdp-bench-render-"))
+    try:
+        app_db = _prepare(Path(db), work)
+        server, url = _start_server(app_db, work / "server.log")
+        results: dict = {"pages": {}, "open_s": None, "peak_rss_mb": None}
+        try:
+            with RssSampler(server.pid) as sampler, sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(TIMEOUT_MS)
+                start = time.perf_counter()
+                page.goto(url)
+                page.wait_for_selector(READY)
+                results["open_s"] = time.perf_counter() - start
+                page.goto(f"{url}/Upload")
+                page.get_by_role("textbox", name="Email").fill(EMAIL)
+                page.get_by_role("textbox", name="Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                page.get_by_text("Signed in as").first.wait_for()
+                times: dict[str, list[float]] = {label: [] for _, label in pages}
+                for _ in range(runs + 1):  # the first round is the cold one
+                    for script, label in pages:
+                        times[label].append(_visit(page, script))
+                browser.close()
+            results["peak_rss_mb"] = sampler.peak_mb
+            for label, seconds in times.items():
+                results["pages"][label] = {
+                    "cold_s": seconds[0],
+                    "warm_s": statistics.median(seconds[1:]),
+                }
+        finally:
+            _stop(server)
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", help="database to serve (default: build the sample)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    db = args.db
+    if db is None:
+        from etl.seed import seed
+        from wdp.db.connection import open_db
+
+        db = str(Path(tempfile.mkdtemp(prefix="wdp-bench-render-db-")) / "sample.duckdb")
+        with open_db(db, create=True) as con:
+            seed(con)
+    results = measure(db, runs=args.runs)
+    if args.json:
+        print(json.dumps(results))
+        return
+    print(f"Database {db}; warm = median of {args.runs} visits; seconds")
+    print(f"open the app (first page, cold): {results['open_s']:.2f}")
+    print(f"{'page':28} {'cold s':>7} {'warm s':>7}")
+    for label, r in results["pages"].items():
+        print(f"{label:28} {r['cold_s']:7.2f} {r['warm_s']:7.2f}")
+    print(f"peak server memory (RSS): {results['peak_rss_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
