@@ -8,7 +8,9 @@ Debian Chromium at once, and has each load Overview, Screening uptake and Traine
 times, all sessions in parallel. A page time runs from navigation until the page's script run has
 finished (its heading is drawn and `[data-testid="stStatusWidget"]` has gone), each a full page
 load (a new Streamlit session), the slowest way a person can arrive. Prints p50/p95/max per page
-and overall, and counts pages that showed an exception. Figures only: no pass/fail here.
+and overall beside one session alone (same run), the CPU the app server and Chromium used (both
+share this machine's cores, so the browser's rendering of twenty pages competes with the server),
+and counts pages that showed an exception. Figures only: no pass/fail here.
 """
 
 from __future__ import annotations
@@ -122,21 +124,59 @@ async def session(browser, base: str, rounds: int, results: list, index: int) ->
         await context.close()
 
 
-async def run(base: str, sessions: int, rounds: int) -> tuple[list, float]:
+def browser_processes() -> list:
+    import psutil
+
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in child.name():
+                found.append(child)
+        except psutil.Error:
+            pass
+    return found
+
+
+def cpu_seconds(processes: list) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except Exception:  # a renderer that has exited
+            pass
+    return total
+
+
+async def run(base: str, sessions: int, rounds: int, server_pid: int) -> dict:
+    """Warm up, then one session alone (the baseline), then all sessions at once."""
+    import psutil
     from playwright.async_api import async_playwright
 
+    server = psutil.Process(server_pid)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            # One warm-up view per page (the server's caches fill once, as in normal use).
-            warm: list = []
-            await session(browser, base, 1, warm, 0)
+            # One view of each page first (the server's caches fill once, as in normal use).
+            await session(browser, base, 1, [], 0)
+            alone: list = []
+            await session(browser, base, rounds, alone, 0)
+            chromium = browser_processes()
+            server_before, browser_before = cpu_seconds([server]), cpu_seconds(chromium)
             results: list = []
             start = time.perf_counter()
             await asyncio.gather(
                 *(session(browser, base, rounds, results, i) for i in range(sessions))
             )
-            return results, time.perf_counter() - start
+            wall = time.perf_counter() - start
+            chromium = browser_processes()
+            return {
+                "alone": alone,
+                "results": results,
+                "wall": wall,
+                "server_cpu": cpu_seconds([server]) - server_before,
+                "browser_cpu": cpu_seconds(chromium) - browser_before,
+            }
         finally:
             await browser.close()
 
@@ -167,7 +207,7 @@ def main() -> None:
             )
         server, base = start_app(db, work / "server.log")
         load_before = os.getloadavg()[0]
-        results, wall = asyncio.run(run(base, args.sessions, args.rounds))
+        measured = asyncio.run(run(base, args.sessions, args.rounds, server.pid))
         load_after = os.getloadavg()[0]
     finally:
         if server is not None:
@@ -178,18 +218,27 @@ def main() -> None:
                 server.kill()
         shutil.rmtree(work, ignore_errors=True)
 
+    results, wall = measured["results"], measured["wall"]
     print(
         f"{args.sessions} simultaneous browser sessions x {args.rounds} rounds x {len(PAGES)} "
         f"pages = {len(results)} page loads in {wall:.1f} s "
         f"({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
     )
-    print(f"{'page':20} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
+    print(f"{'page':20} {'n':>4} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'alone p50 s':>12}")
     for name in [*PAGES, "all pages"]:
         times = [s for n, _, s, _ in results if name in (n, "all pages")]
+        alone = [s for n, _, s, _ in measured["alone"] if name in (n, "all pages")]
         print(
             f"{name:20} {len(times):4} {statistics.median(times):7.2f} "
-            f"{percentile(times, 95):7.2f} {max(times):7.2f}"
+            f"{percentile(times, 95):7.2f} {max(times):7.2f} {statistics.median(alone):12.2f}"
         )
+    # Where the time went: the app server's CPU against the browser's (both on this machine).
+    print(
+        f"CPU during the {args.sessions}-session run: app server {measured['server_cpu']:.1f} s "
+        f"({1000 * measured['server_cpu'] / len(results):.0f} ms a page), Chromium "
+        f"{measured['browser_cpu']:.1f} s ({1000 * measured['browser_cpu'] / len(results):.0f} "
+        "ms a page)"
+    )
     failed = sum(f for *_, f in results)
     print(f"pages that showed an exception: {failed}")
     # The machine is shared: say how busy it was (1-minute load average, before and after).
