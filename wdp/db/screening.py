@@ -130,16 +130,24 @@ def pathfinder_figures(
     programme: str,
     measure: str,
     pathfinder_code: str | None = None,
+    latest_only: bool = False,
 ) -> pd.DataFrame:
-    """Pathfinder-reported figures for one programme and measure, with Wilson 95% limits."""
+    """Pathfinder-reported figures for one programme and measure, with Wilson 95% limits.
+
+    ``latest_only`` keeps each pathfinder's most recent period (a national roll-out returns
+    hundreds of thousands of figures: too many to show at once)."""
     return con.execute(
         """
+        WITH figures AS (
+            SELECT * FROM latest_screening_ci
+            WHERE programme = ? AND measure = ? AND (? IS NULL OR pathfinder_code = ?)
+            QUALIFY NOT ? OR period_end = max(period_end) OVER (PARTITION BY pathfinder_code))
         SELECT s.pathfinder_code, p.pathfinder_name, s.area_type, s.current_area_code,
                coalesce(g.practice_name, a.area_name, v.service_name, s.current_area_code)
                    AS area_name,
                s.period_start, s.period_end, s.numerator, s.denominator, s.value,
                s.lower_95, s.upper_95, s.reporting_period
-        FROM latest_screening_ci s
+        FROM figures s
         JOIN ref_pathfinder p USING (pathfinder_code)
         LEFT JOIN ref_gp_practice g
                ON s.area_type = 'gp_practice' AND g.ods_code = s.current_area_code
@@ -147,11 +155,18 @@ def pathfinder_figures(
                ON s.area_type = 'local_authority' AND a.area_code = s.current_area_code
         LEFT JOIN ref_screening_service v ON s.area_type = 'screening_service'
              AND v.service_code = s.current_area_code
-        WHERE s.programme = ? AND s.measure = ? AND (? IS NULL OR s.pathfinder_code = ?)
         ORDER BY p.pathfinder_name, area_name, s.period_start
         """,
-        [programme, measure, pathfinder_code, pathfinder_code],
+        [programme, measure, pathfinder_code, pathfinder_code, latest_only],
     ).df()
+
+
+def pathfinder_figure_count(con: duckdb.DuckDBPyConnection, *, programme: str, measure: str) -> int:
+    """How many figures the current returns hold for one programme and measure."""
+    return con.execute(
+        "SELECT count(*) FROM latest_screening WHERE programme = ? AND measure = ?",
+        [programme, measure],
+    ).fetchone()[0]
 
 
 def before_after_go_live(

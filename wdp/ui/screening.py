@@ -32,6 +32,7 @@ area_trend = ui.cached_query(db.area_trend)
 area_choices = ui.cached_query(db.area_choices)
 pathfinder_areas = ui.cached_query(db.pathfinder_areas)
 pathfinder_figures = ui.cached_query(db.pathfinder_figures)
+pathfinder_figure_count = ui.cached_query(db.pathfinder_figure_count)
 before_after = ui.cached_query(db.before_after_go_live)
 national_rank = ui.cached_query(queries.national_rank)
 headline_figures = ui.cached_query(headlines.headline_figures)
@@ -286,10 +287,17 @@ def badges(result) -> None:
     st.caption(result.summary)
 
 
+MAX_TABLE_ROWS = 5_000
+
+
 def pathfinder_section(programme: str, measure: str) -> None:
     """Figures the pathfinders returned for the chosen programme and measure."""
     st.caption(SYNTHETIC_LABEL)
-    figures = pathfinder_figures(programme=programme, measure=measure)
+    # Past a few thousand figures (a national roll-out: ~280,000) the table, the download and the
+    # browser would crawl: show each pathfinder's latest period instead, and say so.
+    total = pathfinder_figure_count(programme=programme, measure=measure)
+    latest_only = total > MAX_TABLE_ROWS
+    figures = pathfinder_figures(programme=programme, measure=measure, latest_only=latest_only)
     what = f"{Programme(programme).label} screening {Measure(measure).label.lower()}"
     if figures.empty:
         st.info(f"No pathfinder has returned {what.lower()} figures yet.")
@@ -302,7 +310,12 @@ def pathfinder_section(programme: str, measure: str) -> None:
                 ]
             }
         )
-        st.markdown(f"**{what}: figures in the current returns** ({len(figures)} rows)")
+        st.markdown(f"**{what}: figures in the current returns** ({len(figures):,} rows)")
+        if latest_only:
+            st.caption(
+                f"The current returns hold {total:,} figures; shown (and downloaded) here is "
+                "each pathfinder's latest period. An area's trend over time is on the public tab."
+            )
         st.dataframe(
             shown[
                 [
