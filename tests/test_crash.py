@@ -24,6 +24,7 @@ from etl.load import load_return
 from etl.models import Course, ReportingPeriod, StaffRole
 from etl.reference import read_gp_practices
 from etl.sample import Return, write_return
+from tests.apptest import run_page
 from tests.helpers import valid_return
 from wdp.db import queries
 from wdp.db.connection import open_db
@@ -101,7 +102,7 @@ def cli(*args: str, wrapper: str | None = None) -> subprocess.Popen:
 
 
 def test_sigkill_inside_the_write_transaction_leaves_the_database_as_before(
-    reference_db: Path, big_file: Path, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, reference_db: Path, big_file: Path, tmp_path: Path
 ) -> None:
     # A database that already holds a return, so "as before" is not just "empty".
     with open_db(reference_db) as con:
@@ -127,6 +128,12 @@ def test_sigkill_inside_the_write_transaction_leaves_the_database_as_before(
     new_attempts = [a for a in after.pop("load_attempt") if a not in attempts_before]
     assert after == before  # every table, every row, as before the load
     assert len(new_attempts) == 1
+
+    # The Overview's submission history shows it first, as not completed.
+    at = run_page(monkeypatch, reference_db, "dashboard.py")
+    assert not at.exception
+    history = next(d.value for d in at.dataframe if "Status" in d.value.columns)
+    assert history.iloc[0][["File", "Status"]].tolist() == [big_file.name, "Not completed"]
 
     with open_db(reference_db) as con:  # and read-write, as the next load would
         open_attempts = con.execute(
