@@ -15,9 +15,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import random
 import re
 import struct
+import subprocess
+import sys
+import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -618,3 +623,57 @@ def dates_in(path: Path) -> Iterable[dt.date]:
     for row in wb["Training"].iter_rows(min_row=4, max_col=1, values_only=True):
         if isinstance(row[0], dt.datetime):
             yield row[0].date()
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the command line in a fresh process, measured
+# ---------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# ``python -m etl ARGS``, reporting the process's own peak RSS (VmHWM) as it exits. Not wait4's
+# ru_maxrss: Linux starts a child's maxrss at its parent's, so under pytest it would report
+# pytest's size rather than the command's.
+_LAUNCH = """
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as status:
+        kb = next(line for line in status if line.startswith("VmHWM")).split()[1]
+    with open(os.environ["WDP_PEAK_FILE"], "w") as out:
+        out.write(kb)
+atexit.register(_peak)
+sys.argv = ["etl", *sys.argv[1:]]
+runpy.run_module("etl", run_name="__main__", alter_sys=True)
+"""
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float  # NaN if the process died before it could report
+
+
+def run_cli(*args: str | Path) -> Run:
+    """Run ``python -m etl ARGS`` in a fresh process: its exit code, output, wall time (Python
+    start-up included) and peak resident memory."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder) / "peak"
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", _LAUNCH, *map(str, args)],
+            cwd=ROOT,
+            capture_output=True,
+            env={**os.environ, "WDP_PEAK_FILE": str(peak_file)},
+            check=False,
+        )
+        seconds = time.perf_counter() - start
+        peak = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("nan")
+    return Run(
+        done.returncode,
+        done.stdout.decode("utf-8"),
+        done.stderr.decode("utf-8"),
+        seconds,
+        peak,
+    )

@@ -13,12 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -26,7 +20,16 @@ import pandas as pd
 import pytest
 
 from tests import apptest
-from tests.hostile import CASES, CASES_BY_NAME, FORMULA_TEXT, PATHFINDER, PERIOD, UNICODE_TEXT, Case
+from tests.hostile import (
+    CASES,
+    CASES_BY_NAME,
+    FORMULA_TEXT,
+    PATHFINDER,
+    PERIOD,
+    UNICODE_TEXT,
+    Case,
+    run_cli,
+)
 from wdp.db.connection import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,36 +46,6 @@ LEAD = ("lead.stoke@example.nhs.uk", "demo-lead-stoke")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("hostile")
     return {case.name: case.make(folder) for case in CASES}
-
-
-@dataclass
-class Run:
-    exit_code: int
-    stdout: str
-    stderr: str
-    seconds: float
-    peak_mb: float
-
-
-def run_cli(*args: str | Path) -> Run:
-    """Run ``python -m etl ARGS`` in a fresh process; its own wall time and peak RSS (wait4)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "etl", *map(str, args)], cwd=ROOT, stdout=out, stderr=err
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Run(
-            proc.returncode,
-            out.read().decode("utf-8"),
-            err.read().decode("utf-8"),
-            seconds,
-            usage.ru_maxrss / 1024,  # KiB on Linux
-        )
 
 
 def snapshot(db: Path) -> dict[str, tuple[int, int]]:
