@@ -634,12 +634,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # ru_maxrss: Linux starts a child's maxrss at its parent's, so under pytest it would report
 # pytest's size rather than the command's.
 _LAUNCH = """
-import atexit, os, runpy, sys
+import atexit, os, resource, runpy, sys
 def _peak():
     with open("/proc/self/status") as status:
         kb = next(line for line in status if line.startswith("VmHWM")).split()[1]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     with open(os.environ["WDP_PEAK_FILE"], "w") as out:
-        out.write(kb)
+        out.write(f"{kb} {usage.ru_utime + usage.ru_stime}")
 atexit.register(_peak)
 sys.argv = ["etl", *sys.argv[1:]]
 runpy.run_module("etl", run_name="__main__", alter_sys=True)
@@ -651,13 +652,14 @@ class Run:
     exit_code: int
     stdout: str
     stderr: str
-    seconds: float
+    seconds: float  # wall time
     peak_mb: float  # NaN if the process died before it could report
+    cpu_seconds: float  # user + system time of the process; NaN likewise
 
 
 def run_cli(*args: str | Path) -> Run:
-    """Run ``python -m etl ARGS`` in a fresh process: its exit code, output, wall time (Python
-    start-up included) and peak resident memory."""
+    """Run ``python -m etl ARGS`` in a fresh process: its exit code, output, wall and CPU time
+    (Python start-up included) and peak resident memory."""
     with tempfile.TemporaryDirectory() as folder:
         peak_file = Path(folder) / "peak"
         start = time.perf_counter()
@@ -669,11 +671,12 @@ def run_cli(*args: str | Path) -> Run:
             check=False,
         )
         seconds = time.perf_counter() - start
-        peak = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("nan")
+        kb, cpu = peak_file.read_text().split() if peak_file.exists() else ("nan", "nan")
     return Run(
         done.returncode,
         done.stdout.decode("utf-8"),
         done.stderr.decode("utf-8"),
         seconds,
-        peak,
+        float(kb) / 1024,
+        float(cpu),
     )
