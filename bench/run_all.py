@@ -52,7 +52,7 @@ FINDINGS = """\
 ## What was found and fixed
 
 **(1) Loading a return.** Profiled with cProfile on the 5,000-row return. Before: `load_return`
-took ~12x the bare calamine read; pydantic validation of each row was the largest part (~15 us a
+took 11-13x the bare calamine read; pydantic validation of each row was the largest part (~15 us a
 row, most of it building model objects), and a third of the validation time was Python's cyclic
 garbage collector walking the whole heap while tens of thousands of short-lived objects were made.
 Fixed in `etl/validate.py`, without weakening any rule:
@@ -68,14 +68,15 @@ Fixed in `etl/validate.py`, without weakening any rule:
   made there);
 - `wdp/db/writes.py` reads a table's columns from an empty result (~0.2 ms) instead of
   `information_schema` (~2 ms, paid for each of 7 tables on every load).
-Validation went from ~70 ms to ~20 ms for 5,000 rows. What remains of `load_return` beyond
-read + validate is the database: the reference lists (~6 ms), the audit record committed before the
-load (crash auditing), the write of 6 tables and the commit (~20 ms). The **hostile-file checks**
-added to `read_workbook` (`etl/workbook.py`: zip-bomb, entity and size guards; another change)
-stream and scan every XML part in Python, which alone costs about as much as calamine's whole read
-(shown on its own line in the load table); the 2x target cannot be met while they do that in
-Python: a cheaper scan (e.g. trusting the zip's declared sizes and the sheet's `<dimension>` and
-only regex-scanning the small parts) is the next step, left to that module's owner.
+Validation went from ~70 ms to ~20 ms for 5,000 rows. **Still missed**: what remains of
+`load_return` beyond read + validate is the database: the reference lists (~6 ms), the audit record
+committed before the load (crash auditing), the write of 6 tables and the commit (~20 ms). The
+**hostile-file checks** added to `read_workbook` (`etl/workbook.py`: zip-bomb, entity and size
+guards; another change) stream and scan every XML part in Python, which alone costs about as much
+as calamine's whole read (shown on its own line in the load table); the 2x target cannot be met
+while they do that in Python: a cheaper scan (e.g. trusting the zip's declared sizes and the
+sheet's `<dimension>` and only regex-scanning the small parts) is the next step, left to that
+module's owner.
 
 **(2) Importing a million Fingertips rows.** Profiled with DuckDB's query profiler: two window
 functions (`row_number() OVER (PARTITION BY 7 key columns)` to drop rows repeated across
@@ -85,10 +86,25 @@ each carried all 30 columns of every row through a sort: ~0.9 s each per million
 HAVING count(*) > 1`, a few rows) and joined back; England's values are a grouped table joined
 back; the CSV line number is the staging table's `rowid` instead of a third window. The output
 was compared row for row with the old query on the million-row file (identical), and
-`tests/test_fingertips.py` passes unchanged.
+`tests/test_fingertips.py` passes unchanged. Typing and classifying went from 3.15 s to 2.22 s
+(median of 4, old and new alternating in one process). **Still missed**: what is left is
+materialising the million rows three times (the parsed text, the typed and classified rows, the
+table that is swapped in: ~1 s for the last insert alone). Reaching 3x needs the typing done in
+the same pass as the CSV read (no all-text staging table) and the classified rows inserted
+straight into `public_indicator_value`; not done here.
 
-**(3)-(5) Pages and memory.** See the tables: queries stay in `wdp/db`, and every page's
-server-side run is measured cold (caches cleared) and warm on both databases.
+**(3) Pages, warm, national.** Found by counting what each page rendered on the national
+database: the Screening page's pathfinder table and its CSV download held every figure in the
+current returns, ~280,000 rows, rebuilt on every run (2-15 s warm). Fixed
+(`wdp/db/screening.py`, `wdp/ui/screening.py`): past 5,000 figures the table and download show
+each pathfinder's latest period, and say so. **Still over 300 ms**: Screening (~400 ms on the
+sample too: its map and charts are rebuilt on every run, whatever the data size) and Trained
+staff on the national database (its table of every training row, 22,340, is sent and turned into
+CSV on every run). Every download button builds its CSV eagerly on every run; Streamlit 1.67's
+`st.download_button` accepts a callable that runs only when clicked, which would take that cost
+off every page (`wdp.ui.download_csv`, not changed here: another change was in progress there).
+
+**(4)-(6)** met at national scale; the board pack (another change) is only just under 10 s.
 """
 
 
@@ -353,10 +369,13 @@ results a running server holds.
 
 ## 4. Each page's render in Chromium (seconds)
 
-From the click on the page's menu link to its script run finishing (the app root's
-`data-test-script-state` back to `notRunning`), in Debian's chromium driven by Playwright, signed
-in as an admin. Cold: the first visit after the server started; warm: median of {r["runs"]}
-later visits. Opening the app (first page load, cold): sample {r["render_sample"]["open_s"]:.1f} s,
+From the click on the page's menu link to the page's last change once its script run is over
+(the app root's `data-test-script-state` is `notRunning` and nothing changed for 0.75 s), timed
+in Debian's chromium driven by Playwright, signed in as an admin. Cold: the first visit after
+the server started; warm: median of {
+        r["runs"]
+    } later visits. Opening the app (first page load, cold): sample {
+        r["render_sample"]["open_s"]:.1f} s,
 national {r["render_national"]["open_s"]:.1f} s.
 
 {_table(["page", "cold, sample", "warm, sample", "cold, national", "warm, national"], render)}
