@@ -149,7 +149,9 @@ def _write_form_sheet(wb: Workbook, spec: SheetSpec, ranges: dict, values: dict[
     for r, f in enumerate(spec.fields, start=2):
         label = ws.cell(row=r, column=1, value=spec.header(f))
         label.font = Font(bold=True)
-        ws.cell(row=r, column=2, value=values.get(f))
+        value = ws.cell(row=r, column=2, value=values.get(f))
+        if isinstance(value.value, str):
+            value.data_type = "s"  # text, even if it starts with "=": never a formula
         example = field_example(spec.model, f)
         help_text = field_help(spec.model, f)
         if example is not None and f != "template_version" and "e.g." not in help_text:

@@ -318,11 +318,6 @@ def test_the_template_writes_no_formulas() -> None:
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="etl/template.py writes a pre-filled string starting with '=' as a formula "
-    "(openpyxl turns '=...' into a formula); reported, not yet fixed",
-)
 def test_the_prefilled_template_writes_formula_text_as_text(tmp_path: Path) -> None:
     from etl.template import build_template
 
