@@ -669,6 +669,7 @@ def run_cli(*args: str | Path) -> Run:
             capture_output=True,
             env={**os.environ, "WDP_PEAK_FILE": str(peak_file)},
             check=False,
+            timeout=120,  # a hang fails the test instead of stalling CI (not a timing check)
         )
         seconds = time.perf_counter() - start
         kb, cpu = peak_file.read_text().split() if peak_file.exists() else ("nan", "nan")
