@@ -292,9 +292,28 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 def download_csv(
     frame: pd.DataFrame, *, filename: str, key: str, label: str = "Download CSV"
 ) -> None:
+    # Deferred: the CSV is made when the button is pressed, not on every run of the page.
     st.download_button(
-        label, csv_bytes(frame), file_name=filename, mime="text/csv", key=key, icon="⬇️"
+        label,
+        lambda: csv_bytes(frame),
+        file_name=filename,
+        mime="text/csv",
+        key=key,
+        icon="⬇️",
+        on_click="ignore",
     )
+
+
+@st.cache_resource(ttl=CACHE_TTL_S * 20, max_entries=CACHE_MAX_ENTRIES * 2, show_spinner=False)
+def _figure(key: tuple, stamp: int, scope: str | None, _build: Callable[[], Any]) -> Any:
+    return _build()
+
+
+def cached_figure(key: tuple, build: Callable[[], T]) -> T:
+    """A figure that is slow to build (a map of every area: plotly checks each shape), built once
+    per database version, reader's scope and ``key`` (which must name everything it shows), then
+    shared: pages only read figures, never change them."""
+    return _figure(key, _stamp(db_path()), reader_scope(), build)
 
 
 def chart_config(filename: str) -> dict[str, Any]:

@@ -178,20 +178,43 @@ def map_section(
         "against the national standard" if by_standard else "compared with England"
     )
     codes = current_codes()
+    # The key names everything the map shows: its kind, areas, title, colouring, highlighted
+    # areas and the values themselves.
+    key = (
+        "map",
+        kind,
+        level,
+        title,
+        standard,
+        tuple(sorted(highlight)),
+        tuple(league["area_code"]),
+        tuple(league["value"].round(6).fillna(-1)),
+    )
     if kind == "hex":
-        figure = charts.hex_map_figure(
-            _hexes(), league, highlight=highlight, title=title, standard=standard, code_map=codes
+        figure = ui.cached_figure(
+            key,
+            lambda: charts.hex_map_figure(
+                _hexes(),
+                league,
+                highlight=highlight,
+                title=title,
+                standard=standard,
+                code_map=codes,
+            ),
         )
         note = "Hex map: every local authority is one equal hexagon (layout © Open "
         note += "Innovations, MIT licence). Heavy outline: a pathfinder's area."
     else:
-        figure = charts.choropleth_figure(
-            geo.read_boundaries(level),
-            league,
-            title=title,
-            standard=standard,
-            highlight=highlight,
-            code_map=codes,
+        figure = ui.cached_figure(
+            key,
+            lambda: charts.choropleth_figure(
+                geo.read_boundaries(level),
+                league,
+                title=title,
+                standard=standard,
+                highlight=highlight,
+                code_map=codes,
+            ),
         )
         drawn = {codes.get(c, c) for c in geo.boundary_codes(level)}
         missing = set(league["current_area_code"]) - drawn
