@@ -94,17 +94,24 @@ the same pass as the CSV read (no all-text staging table) and the classified row
 straight into `public_indicator_value`; not done here.
 
 **(3) Pages, warm, national.** Found by counting what each page rendered on the national
-database: the Screening page's pathfinder table and its CSV download held every figure in the
-current returns, ~280,000 rows, rebuilt on every run (2-15 s warm). Fixed
-(`wdp/db/screening.py`, `wdp/ui/screening.py`): past 5,000 figures the table and download show
-each pathfinder's latest period, and say so. **Still over 300 ms**: Screening (~400 ms on the
-sample too: its map and charts are rebuilt on every run, whatever the data size) and Trained
-staff on the national database (its table of every training row, 22,340, is sent and turned into
-CSV on every run). Every download button builds its CSV eagerly on every run; Streamlit 1.67's
-`st.download_button` accepts a callable that runs only when clicked, which would take that cost
-off every page (`wdp.ui.download_csv`, not changed here: another change was in progress there).
+database, then profiling the script run (cProfile inside the page's own thread): the Screening
+page's pathfinder table and its CSV download held every figure in the current returns, ~280,000
+rows, rebuilt on every run (2-15 s warm). Fixed (`wdp/db/screening.py`, `wdp/ui/screening.py`):
+past 5,000 figures the table and download show each pathfinder's latest period, and say so. Then:
+- every CSV download was made on every run of its page (the whole training table, 22,340 rows, on
+  Trained staff): `wdp.ui.download_csv` now hands `st.download_button` a function, so the CSV is
+  made only when the button is pressed;
+- the Screening page's map of every area took ~150-250 ms a run, nearly all of it plotly checking
+  each boundary shape as the figure was built: `wdp.ui.cached_figure` builds it once per database
+  version, reader's scope and everything the map shows (kind, level, title, colouring, highlighted
+  areas, the values), and shares it (pages only read figures). Screening went from ~315 ms to
+  ~135-155 ms warm on the national database, Trained staff from ~350 ms to ~150 ms.
+Warm runs are now timed as the same session's script run again (one AppTest per page); a new
+AppTest for each run added AppTest's own start-up (~50-100 ms scanning installed packages, which a
+server does once when it starts) to every figure.
 
-**(4)-(6)** met at national scale; the board pack (another change) is only just under 10 s.
+**(4)-(6)** met at national scale. The board pack draws its charts two at a time in the one
+Chromium's tabs (kaleido's server, started once per process), which took ~0.6 s off a pack.
 """
 
 
