@@ -15,6 +15,7 @@ Count and Denominator, against the ones the publisher printed in the same file.
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -94,20 +95,30 @@ def import_file(
         "imported_by": imported_by or default_loader(),
         "imported_at": dt.datetime.now(),
     }
-    try:
-        audit["content_sha256"] = file_sha256(path)[0]
-    except OSError as error:
-        report.errors.append(f"The file could not be read: {error.strerror}.")
-        return report
-    try:
-        return _import(con, path, report, audit, indicator_id, indicator_name)
-    finally:
-        public.drop_staging(con)
+    # The file's SHA-256 is computed in a second thread while DuckDB reads the file (hashlib
+    # releases the GIL): it is needed only to record the import or to find it unchanged.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        audit["_digest"] = pool.submit(file_sha256, path)
+        try:
+            return _import(con, path, report, audit, indicator_id, indicator_name)
+        except OSError as error:
+            report.errors.append(f"The file could not be read: {error.strerror}.")
+            return report
+        finally:
+            public.drop_staging(con)
+
+
+def _settle(audit: dict[str, Any]) -> None:
+    """Wait for the file's SHA-256 (raises the ``OSError`` if it could not be read)."""
+    digest: Future | None = audit.pop("_digest", None)
+    if digest is not None:
+        audit["content_sha256"] = digest.result()[0]
 
 
 def _reject(
     con: duckdb.DuckDBPyConnection, report: ImportReport, audit: dict[str, Any], message: str
 ) -> ImportReport:
+    _settle(audit)
     report.errors.append(message)
     public.record_import(
         con,
@@ -160,7 +171,15 @@ def _import(con, path, report, audit, indicator_id, indicator_name) -> ImportRep
         )
     if public.LAYOUTS[layout]["indicator_id"] is not None:
         indicator_id = indicator_name = None  # the file says; never second-guess it
-    public.stage_rows(con, layout, indicator_id=indicator_id, indicator_name=indicator_name)
+    try:
+        public.stage_rows(
+            con, path, layout, indicator_id=indicator_id, indicator_name=indicator_name
+        )
+    except duckdb.Error as error:  # a malformed line past the header is found only here
+        first = str(error).splitlines()[0]
+        return _reject(
+            con, report, audit, f"{path.name} could not be read as a CSV file ({first})."
+        )
     found = public.staged_indicators(con)
     ids = [i for i, _, _ in found if i is not None]
     if len(ids) != 1:
@@ -176,6 +195,7 @@ def _import(con, path, report, audit, indicator_id, indicator_name) -> ImportRep
     report.indicator_name = next(n for i, n, _ in found if i == ids[0])
     audit["indicator_id"] = report.indicator_id
     report.details = public.staged_report(con)
+    _settle(audit)
     if public.indicator_fingerprint(con, report.indicator_id) == audit["content_sha256"]:
         report.status = "unchanged"
         public.record_import(con, {**audit, "status": "unchanged", "report": report.as_dict()})
