@@ -585,5 +585,7 @@ def _insert_import(con: duckdb.DuckDBPyConnection, audit: dict[str, Any]) -> int
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP VIEW IF EXISTS {ROWS}")
+    con.execute("DROP VIEW IF EXISTS _public_ci")  # (left only if a report failed half-way)
+    con.execute("DROP TABLE IF EXISTS _public_ci_off")
     for table in (ENGLAND, REPEATED, TYPED):
         con.execute(f"DROP TABLE IF EXISTS {table}")
