@@ -141,6 +141,9 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("wdp/db/public.py", "sortable"): "a fixed column expression built from the layout",
     ("wdp/db/public.py", "names"): "joined from the VALUE_COLUMNS constant",
     ("wdp/db/public.py", "select"): "joined from the VALUE_COLUMNS constant",
+    ("wdp/db/public.py", "keys"): "joined from the KEY_COLUMNS constant",
+    ("wdp/db/public.py", "on_key"): "built from the KEY_COLUMNS constant and a staging table name",
+    ("wdp/db/public.py", "table"): "from the fixed tuple of staging table names (drop_staging)",
 }
 
 
