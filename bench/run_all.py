@@ -30,6 +30,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+DEFAULT_OUT = ROOT / "docs" / "BENCHMARKS.md"
 sys.path.insert(0, str(ROOT))
 
 PACKAGES = (
@@ -464,7 +465,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--national", type=Path, help="reuse this national database")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--raw", type=Path, help="also save every figure here as JSON")
     parser.add_argument("--from-raw", type=Path, help="only rewrite the report from saved JSON")
     args = parser.parse_args()
@@ -519,9 +520,22 @@ def _write(r: dict, out: Path, raw: Path | None) -> None:
     out.write_text(report(r))
     if raw is not None:
         raw.write_text(json.dumps(r, indent=1, default=str))
+    table = _table(["measure", "result", "target", ""], [list(x) for x in summary_rows(r)])
+    if out == DEFAULT_OUT:
+        _quote_in_readme(table)
     print()
-    print(_table(["measure", "result", "target", ""], [list(x) for x in summary_rows(r)]))
+    print(table)
     print(f"\nWritten to {out}")
+
+
+def _quote_in_readme(table: str) -> None:
+    """The README's "Performance" section quotes the summary table: replace the one there."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    section = text.index("## Performance")
+    start = text.index("| measure | result | target |", section)
+    end = text.index("\n\n", start)
+    readme.write_text(text[:start] + table.rstrip("\n") + text[end:])
 
 
 if __name__ == "__main__":
