@@ -6,8 +6,10 @@ Invariants:
 - Loaders open the database read-only for the length of one query and call a named function from
   ``wdp.db.queries``; nothing here holds SQL or keeps a connection open, so a load from the CLI is
   never blocked for longer than one query (``wdp.db.connection``).
-- Results are cached for ``CACHE_TTL_S`` seconds, keyed by the database path and its modification
-  time, so a newly loaded return shows within half a minute (at once if the file changed on disk).
+- Results are cached, keyed by the database path and the state of its files on disk (the
+  database's and its write-ahead log's modification times and the log's size: every commit
+  changes one of them), so a newly loaded return shows on the next page run. ``CACHE_TTL_S`` is
+  only a backstop.
 - A missing, empty, busy or unreadable database becomes one ``st.info`` / ``st.error`` sentence
   saying what to do, and the page stops there: never a traceback.
 """
@@ -41,7 +43,7 @@ from wdp.db.connection import (
 APP_TITLE = "WDP programme dashboard"
 # An emoji, not a ":material/...:" icon: those make the browser fetch a favicon from the internet.
 PAGE_ICON = "📊"
-CACHE_TTL_S = 30
+CACHE_TTL_S = 300  # a backstop: the key changes with every commit (_stamp)
 CACHE_MAX_ENTRIES = 16
 
 # Pale tints behind dark text: the RAG word is always written out, the colour only reinforces it.
@@ -58,11 +60,16 @@ T = TypeVar("T")
 
 
 def _stamp(path: Path) -> int:
-    """The file's modification time: part of the cache key, so a reload shows at once."""
-    try:
-        return path.stat().st_mtime_ns
-    except OSError:
-        return 0
+    """The database's state on disk, part of every cache key: a commit by any process changes the
+    write-ahead log (``PATH.wal``) or, once checkpointed, the file itself."""
+    stamp = 0
+    for file in (path, path.with_name(path.name + ".wal")):
+        try:
+            info = file.stat()
+        except OSError:
+            continue
+        stamp = hash((stamp, info.st_mtime_ns, info.st_size))
+    return stamp
 
 
 def _read(db: str, query: Callable[..., T], scope: str | None = None, **kwargs: Any) -> T:
