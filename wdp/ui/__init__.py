@@ -6,10 +6,9 @@ Invariants:
 - Loaders open the database read-only for the length of one query and call a named function from
   ``wdp.db.queries``; nothing here holds SQL or keeps a connection open, so a load from the CLI is
   never blocked for longer than one query (``wdp.db.connection``).
-- Results are cached, keyed by the database path and the state of its files on disk (the
-  database's and its write-ahead log's modification times and the log's size: every commit
-  changes one of them), so a newly loaded return shows on the next page run. ``CACHE_TTL_S`` is
-  only a backstop.
+- Results are cached, keyed by the database path and its modification time (a load's commit is
+  checkpointed into the file when its writer closes it), so a newly loaded return shows on the
+  next page run. ``CACHE_TTL_S`` is only a backstop.
 - A missing, empty, busy or unreadable database becomes one ``st.info`` / ``st.error`` sentence
   saying what to do, and the page stops there: never a traceback.
 """
@@ -60,16 +59,15 @@ T = TypeVar("T")
 
 
 def _stamp(path: Path) -> int:
-    """The database's state on disk, part of every cache key: a commit by any process changes the
-    write-ahead log (``PATH.wal``) or, once checkpointed, the file itself."""
-    stamp = 0
-    for file in (path, path.with_name(path.name + ".wal")):
-        try:
-            info = file.stat()
-        except OSError:
-            continue
-        stamp = hash((stamp, info.st_mtime_ns, info.st_size))
-    return stamp
+    """The file's modification time, part of every cache key. Every writer (the CLI, an upload)
+    opens the file for one load and closes it, and DuckDB checkpoints into the file on close, so
+    a commit changes it. (The write-ahead log is left out: a process that merely holds the file
+    open would change the key, and every page would then wait on its lock instead of showing
+    what it has.)"""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _read(db: str, query: Callable[..., T], scope: str | None = None, **kwargs: Any) -> T:
