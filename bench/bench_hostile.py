@@ -15,7 +15,6 @@ import argparse
 import json
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from openpyxl.utils import get_column_letter  # noqa: E402
 
+from bench.common import seed_sample  # noqa: E402
 from tests.hostile import (  # noqa: E402
     CASES,
     _sheet_xml,
@@ -64,12 +64,7 @@ def main() -> None:
         folder = Path(tmp)
         master = Path(args.db) if args.db else folder / "seeded.duckdb"
         if not args.db:
-            subprocess.run(
-                [sys.executable, "-m", "etl", "seed", "--db", str(master)],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
+            seed_sample(master)
         files = [(case.name, case.make(folder)) for case in CASES]
         files.append(("limit_rows (legit)", at_limit(folder, 99_000, 20, "limit_rows")))
         files.append(("limit_columns (legit)", at_limit(folder, 50, 16_384, "limit_columns")))

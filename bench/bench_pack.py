@@ -24,19 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import seed_sample  # noqa: E402
 from wdp.boardpack import PackFilters, compose, render_pack  # noqa: E402
 from wdp.db.connection import open_db  # noqa: E402
-
-
-def _seeded(folder: Path) -> Path:
-    path = folder / "sample.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "etl", "seed", "--db", str(path)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return path
 
 
 def _command(db: Path, out: Path) -> tuple[float, dict]:
@@ -58,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        db = args.db or _seeded(folder)
+        db = args.db or seed_sample(folder / "sample.duckdb")
         command = [_command(db, folder / f"out{i}") for i in range(args.runs)]
         report = command[0][1]
         slides = len(report["slides"])

@@ -22,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import seed_sample  # noqa: E402
+
 # AppTest runs pages without a server: silence its "no ScriptRunContext" warnings.
 os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 
@@ -78,12 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     db = args.db
     if db is None:
-        from etl.seed import seed
-        from wdp.db.connection import open_db
-
-        db = str(Path(tempfile.mkdtemp(prefix="wdp-bench-pages-")) / "sample.duckdb")
-        with open_db(db, create=True) as con:
-            seed(con)
+        db = str(seed_sample(Path(tempfile.mkdtemp(prefix="wdp-bench-pages-")) / "sample.duckdb"))
     results = measure(db, runs=args.runs)
     if args.json:
         print(json.dumps(results))

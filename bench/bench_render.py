@@ -17,16 +17,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
@@ -34,18 +30,10 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import seed_sample  # noqa: E402
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
 from wdp.ui.filters import PAGES  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EMAIL, PASSWORD = "bench.admin@example.nhs.uk", "bench-admin-password-2017"
 TIMEOUT_MS = 120_000
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -105,20 +93,6 @@ class RssSampler:
         self._thread.join()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 def _prepare(db: Path, work: Path) -> Path:
     """A copy of ``db`` with the benchmark admin account (the original is never written)."""
     from wdp.auth import hash_password
@@ -136,48 +110,6 @@ def _prepare(db: Path, work: Path) -> Path:
             password_hash=hash_password(PASSWORD),
         )
     return copy
-
-
-def _start_server(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard.py",
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    env = {**os.environ, "WDP_DB": str(db)}
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
-    deadline = time.monotonic() + 60
-    while not _healthy(url):
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            raise RuntimeError(f"the app did not start; its log:\n{log.read_text()}")
-        time.sleep(0.2)
-    return server, url
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 def _url_path(script: str) -> str:
@@ -208,11 +140,11 @@ def measure(db: str | Path, *, runs: int = 5) -> dict:
     work = Path(tempfile.mkdtemp(prefix="wdp-bench-render-"))
     try:
         app_db = _prepare(Path(db), work)
-        server, url = _start_server(app_db, work / "server.log")
+        server, url = start_app(app_db, work / "server.log")
         results: dict = {"pages": {}, "open_s": None, "peak_rss_mb": None}
         try:
             with RssSampler(server.pid) as sampler, sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.set_default_timeout(TIMEOUT_MS)
                 start = time.perf_counter()
@@ -236,7 +168,7 @@ def measure(db: str | Path, *, runs: int = 5) -> dict:
                     "warm_s": statistics.median(seconds[1:]),
                 }
         finally:
-            _stop(server)
+            stop_app(server)
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -250,12 +182,8 @@ def main() -> None:
     args = parser.parse_args()
     db = args.db
     if db is None:
-        from etl.seed import seed
-        from wdp.db.connection import open_db
-
-        db = str(Path(tempfile.mkdtemp(prefix="wdp-bench-render-db-")) / "sample.duckdb")
-        with open_db(db, create=True) as con:
-            seed(con)
+        folder = Path(tempfile.mkdtemp(prefix="wdp-bench-render-db-"))
+        db = str(seed_sample(folder / "sample.duckdb"))
     results = measure(db, runs=args.runs)
     if args.json:
         print(json.dumps(results))

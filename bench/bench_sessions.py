@@ -20,79 +20,24 @@ import asyncio
 import os
 import platform
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import seed_sample  # noqa: E402
+from tests.appserver import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
+
 PAGES = {
     "Overview": ("/", "WDP programme dashboard"),
     "Screening uptake": ("/Screening_uptake", "Screening uptake by area"),
     "Trained staff": ("/Trained_staff", "Trained staff"),
 }
 TIMEOUT_MS = 120_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_app(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard.py",
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    server = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "WDP_DB": str(db)},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"streamlit exited ({server.returncode}); see {log}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return server, url
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit(f"streamlit was not healthy after 60 s; see {log}")
 
 
 async def load_page(page, url: str, heading: str) -> tuple[float, bool]:
@@ -155,7 +100,7 @@ async def run(base: str, sessions: int, rounds: int, server_pid: int) -> dict:
 
     server = psutil.Process(server_pid)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             # One view of each page first (the server's caches fill once, as in normal use).
             await session(browser, base, 1, [], 0)
@@ -199,23 +144,14 @@ def main() -> None:
         if args.db:
             shutil.copy(args.db, db)
         else:
-            subprocess.run(
-                [sys.executable, "-m", "etl", "seed", "--db", str(db)],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
+            seed_sample(db)
         server, base = start_app(db, work / "server.log")
         load_before = os.getloadavg()[0]
         measured = asyncio.run(run(base, args.sessions, args.rounds, server.pid))
         load_after = os.getloadavg()[0]
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_app(server)
         shutil.rmtree(work, ignore_errors=True)
 
     results, wall = measured["results"], measured["wall"]

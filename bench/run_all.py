@@ -33,6 +33,8 @@ BENCH = ROOT / "bench"
 DEFAULT_OUT = ROOT / "docs" / "BENCHMARKS.md"
 sys.path.insert(0, str(ROOT))
 
+from bench.common import seed_sample  # noqa: E402
+
 PACKAGES = (
     "duckdb",
     "pandas",
@@ -477,12 +479,7 @@ def main() -> None:
     try:
         sample = work / "sample.duckdb"
         step = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "etl", "seed", "--db", str(sample)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        seed_sample(sample)
         print(f"sample database seeded in {time.perf_counter() - step:.1f} s", flush=True)
         if args.national and args.national.exists():
             national = args.national

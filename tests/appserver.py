@@ -1,0 +1,109 @@
+"""The served app for browser tests and benchmarks: ``streamlit run dashboard.py`` on a free port.
+
+    server, url = start_app(db, log)     # healthy, or AppServerError with the server's output
+    try:
+        ...
+    finally:
+        stop_app(server)
+
+One copy of the command line and the browser's flags (as ``../shared/RECIPES.md`` gives them),
+the health wait and the shutdown, used by ``tests/e2e/conftest.py`` and the ``bench/`` scripts
+that drive a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEALTH_TIMEOUT_S = 60.0
+# Debian's chromium, with the flags this machine's closed network needs (RECIPES.md).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class AppServerError(RuntimeError):
+    """The app did not start; the message says why and holds the server's output."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def start_app(
+    db: Path, log: Path, *, timeout_s: float = HEALTH_TIMEOUT_S
+) -> tuple[subprocess.Popen, str]:
+    """Serve ``db`` (as ``WDP_DB``) and wait until the server answers its health check."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    env = {**os.environ, "WDP_DB": str(db)}
+    with log.open("wb") as output:  # the child keeps its own copy of the file descriptor
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + timeout_s
+    while not healthy(url):
+        if server.poll() is not None or time.monotonic() > deadline:
+            reason = (
+                f"exited with code {server.returncode}"
+                if server.poll() is not None
+                else f"was not healthy after {timeout_s:.0f} s"
+            )
+            stop_app(server)
+            raise AppServerError(
+                f"`streamlit run dashboard.py` {reason}. Its output:\n"
+                + log.read_text(errors="replace")
+            )
+        time.sleep(0.2)
+    return server, url
+
+
+def stop_app(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
