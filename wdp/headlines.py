@@ -31,7 +31,7 @@ SCREENING_PAGE = "pages/3_Screening_uptake.py"
 ACTIVITY_PAGE = "pages/4_Campaign_activity.py"
 
 
-def _ordinal(n: int) -> str:
+def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -83,7 +83,7 @@ def uptake_rank_change(
     return Headline(
         "nmi_rank",
         f"{name}: uptake rank",
-        f"{_ordinal(int(before['rank']))} → {_ordinal(int(after['rank']))}",
+        f"{ordinal(int(before['rank']))} → {ordinal(int(after['rank']))}",
         f"national league table of {int(after['areas'])} services, "
         f"{_fy(before['period_start'])} to {_fy(after['period_start'])} (uptake "
         f"{100 * before['value']:.1f}% → {100 * after['value']:.1f}%; 1 = highest)",

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from etl.models import Measure, Programme, Rag, Stage
+from etl.models import Measure, Programme, Rag
 from wdp import headlines
 from wdp.charts import champions_figure
 from wdp.charts import screening as screening_charts
@@ -100,21 +100,12 @@ class Deck:
         return [s for s in self.slides if s.figure is not None]
 
 
-def _ordinal(n: int) -> str:
-    return headlines._ordinal(n)
-
-
 def _periods(con: duckdb.DuckDBPyConnection, wanted: str | None) -> tuple[list[str], str | None]:
     """Reporting periods up to the chosen one (all when none is chosen or it is unknown)."""
     periods = status.reporting_periods(con)["reporting_period"].tolist()
     if wanted in periods:
         periods = periods[: periods.index(wanted) + 1]
     return periods, (periods[-1] if periods else None)
-
-
-def _label(enum, code: str | None) -> str:
-    member = enum.lookup(code) if isinstance(code, str) else None
-    return member.label if member else "No return yet"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -219,10 +210,10 @@ def rag_slide(con, period: str) -> Slide | None:
     latest, reporting = counts.iloc[-1], int(counts.iloc[-1].sum())
     line = f"{latest['green']} of {reporting} pathfinders reporting Green in {counts.index[-1]}"
     if reporting == 1:  # one pathfinder's pack: say what it reported
-        said = [_label(Rag, code) for code in ("green", "amber", "red") if latest[code]]
+        said = [Rag(code).label for code in ("green", "amber", "red") if latest[code]]
         line = f"Reported {said[0]} in {counts.index[-1]}"
         if len(counts) > 1:
-            before = [_label(Rag, c) for c in ("green", "amber", "red") if counts.iloc[-2][c]]
+            before = [Rag(c).label for c in ("green", "amber", "red") if counts.iloc[-2][c]]
             line += f" ({before[0] if before else 'no return'} in {counts.index[-2]})"
     elif len(counts) > 1:
         before = counts.iloc[-2]
@@ -260,21 +251,10 @@ def status_table_slide(con, period: str, pathfinder: str | None) -> Slide | None
     rows = rows.sort_values(
         ["rag", "pathfinder_name"], key=lambda s: s.map(order).fillna(3) if s.name == "rag" else s
     )
-    table = pd.DataFrame(
-        {
-            "Pathfinder": rows["pathfinder_name"],
-            "Stage": rows["stage"].map(lambda c: _label(Stage, c)),
-            "RAG": rows["rag"].map(
-                lambda c: (
-                    f"{status_charts.RAG_STYLES[c][0]} {_label(Rag, c)}"
-                    if c in status_charts.RAG_STYLES
-                    else _label(Rag, c)
-                )
-            ),
-            "Milestones due": rows["milestones_due"].astype(int),
-            "Overdue": rows["milestones_overdue"].astype(int),
-            "Latest return": rows["last_period"],
-        }
+    # The page's own table (names and labels, RAG with its shape), without the columns a slide
+    # has no room for.
+    table = status_charts.status_frame(rows).drop(
+        columns=["Last return loaded", "Latest commentary"]
     )
     return Slide(
         "status_table",
@@ -360,7 +340,8 @@ def public_slides(con, filters: PackFilters, programme: str, measure: str) -> li
                 "table",
                 f"Pathfinder areas in the national league table: {name}, {year}",
                 f"Highest pathfinder area: {best['area_name']}, ranked "
-                f"{_ordinal(int(best['rank']))} of {int(best['areas'])} ({best['value']:.1f}%)",
+                f"{headlines.ordinal(int(best['rank']))} of {int(best['areas'])} "
+                f"({best['value']:.1f}%)",
                 table=table,
                 notes="The pathfinders' local authorities in the national league table (rank 1 = "
                 "highest), with the change in rank since the previous period and the judgement "

@@ -12,6 +12,7 @@ and Next, and the filters kept in the URL so a copied link opens the same slide.
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import streamlit as st
@@ -204,16 +205,6 @@ def is_presenting() -> bool:
     return st.query_params.get("present") == "1"
 
 
-def _escape(text: str) -> str:
-    return (
-        str(text)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-    )
-
-
 def _go(slide: str) -> None:
     st.query_params["slide"] = slide
 
@@ -264,15 +255,15 @@ def present(deck: Deck) -> None:
     slide = deck.slides[index]
     _navigation(keys, index)
     st.html(
-        f'<div class="wdp-slide-title" role="heading" aria-level="1">{_escape(slide.title)}</div>'
+        f'<div class="wdp-slide-title" role="heading" aria-level="1">{escape(slide.title)}</div>'
     )
     if slide.headline:
-        st.html(f'<div class="wdp-slide-headline">{_escape(slide.headline)}</div>')
+        st.html(f'<div class="wdp-slide-headline">{escape(slide.headline)}</div>')
     if slide.badges:
         st.html(
             "".join(
                 f'<span class="wdp-badge" style="background:{b.colour}">'
-                f"{_escape(b.symbol)} {_escape(b.kind)}: {_escape(b.text)}</span>"
+                f"{escape(b.symbol)} {escape(b.kind)}: {escape(b.text)}</span>"
                 for b in slide.badges
             )
         )
@@ -286,7 +277,7 @@ def present(deck: Deck) -> None:
         shown = slide.table.map(cell_text)
         st.html(f'<div class="wdp-slide-table">{shown.to_html(index=False, escape=True)}</div>')
     elif slide.bullets:
-        items = "".join(f"<li>{_escape(b)}</li>" for b in slide.bullets)
+        items = "".join(f"<li>{escape(b)}</li>" for b in slide.bullets)
         st.html(f'<ul class="wdp-slide-bullets">{items}</ul>')
     footer = footer_text(deck, slide) or (SYNTHETIC_LABEL if deck.synthetic else "")
-    st.html(f'<div class="wdp-slide-footer">{_escape(footer)}</div>')
+    st.html(f'<div class="wdp-slide-footer">{escape(footer)}</div>')
