@@ -94,3 +94,26 @@ def set_cells(path: Path, sheet: str, cells: dict[str, Any]) -> Path:
         wb[sheet][ref] = value
     wb.save(path)
     return path
+
+
+def every_row(path: Path, *, sequences: bool = False) -> dict[str, list[str]]:
+    """Every row of every table (sorted), read through a fresh read-only connection; with
+    ``sequences``, also where each sequence stands. Two databases are equal when these are."""
+    from wdp.db import maintenance
+    from wdp.db.connection import open_db
+
+    with open_db(path, read_only=True) as con:
+        tables = {
+            t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall()))
+            for t in maintenance.user_tables(con)
+        }
+        if sequences:
+            tables["(sequences)"] = sorted(
+                map(
+                    repr,
+                    con.execute(
+                        "SELECT sequence_name, last_value FROM duckdb_sequences()"
+                    ).fetchall(),
+                )
+            )
+        return tables

@@ -9,13 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from etl.backup import BackupError, backup, restore
 from etl.load import load_return
-from tests.helpers import Q1, write_valid_return
-from wdp.db import maintenance
+from tests.helpers import Q1, every_row, write_valid_return
 from wdp.db.connection import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,21 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def contents(path: Path) -> dict[str, list[str]]:
     """Every row of every table, sorted, plus the sequences' positions."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = {
-            t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall()))
-            for t in maintenance.user_tables(con)
-        }
-        tables["(sequences)"] = sorted(
-            map(
-                repr,
-                con.execute("SELECT sequence_name, last_value FROM duckdb_sequences()").fetchall(),
-            )
-        )
-        return tables
-    finally:
-        con.close()
+    return every_row(path, sequences=True)
 
 
 def etl(*args: str) -> subprocess.CompletedProcess:

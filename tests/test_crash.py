@@ -25,7 +25,7 @@ from etl.models import Course, ReportingPeriod, StaffRole
 from etl.reference import read_gp_practices
 from etl.sample import Return, write_return
 from tests.apptest import run_page
-from tests.helpers import valid_return
+from tests.helpers import every_row, valid_return
 from wdp.db import queries
 from wdp.db.connection import open_db
 
@@ -72,21 +72,6 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_return(big_return(), tmp_path_factory.mktemp("big") / "WDP-STK_big.xlsx")
 
 
-def snapshot(path: Path) -> dict[str, list[str]]:
-    """Every row of every table (sorted), read through a fresh read-only connection."""
-    with open_db(path, read_only=True) as con:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY 1"
-            ).fetchall()
-        ]
-        return {
-            t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables
-        }
-
-
 def cli(*args: str, wrapper: str | None = None) -> subprocess.Popen:
     command = [sys.executable, "-c", wrapper, *args] if wrapper else [sys.executable, "-m", "etl"]
     if not wrapper:
@@ -108,7 +93,7 @@ def test_sigkill_inside_the_write_transaction_leaves_the_database_as_before(
     with open_db(reference_db) as con:
         first = load_return(con, _small_return(tmp_path), loaded_by="earlier")
     assert first.status == "accepted"
-    before = snapshot(reference_db)
+    before = every_row(reference_db)
 
     proc = cli("load", str(big_file), "--db", str(reference_db), wrapper=PAUSE_INSIDE_TRANSACTION)
     try:
@@ -123,7 +108,7 @@ def test_sigkill_inside_the_write_transaction_leaves_the_database_as_before(
         proc.kill()
         proc.wait()
 
-    after = snapshot(reference_db)  # opens (read-only first, as the app would)
+    after = every_row(reference_db)  # opens (read-only first, as the app would)
     attempts_before = set(before.pop("load_attempt"))
     new_attempts = [a for a in after.pop("load_attempt") if a not in attempts_before]
     assert after == before  # every table, every row, as before the load
@@ -147,7 +132,7 @@ def test_sigkill_inside_the_write_transaction_leaves_the_database_as_before(
     assert summary["returns_accepted"] == 1 and summary["returns_rejected"] == 0
     # Loading the same file again works: the crash left nothing behind that gets in the way.
     assert retried.status == "accepted"
-    assert len(snapshot(reference_db)["training"]) == len(before["training"]) + BIG_ROWS
+    assert len(every_row(reference_db)["training"]) == len(before["training"]) + BIG_ROWS
 
 
 def _small_return(tmp_path: Path) -> Path:
@@ -157,13 +142,13 @@ def _small_return(tmp_path: Path) -> Path:
 def test_sigkill_at_any_moment_leaves_either_nothing_or_the_whole_return(
     reference_db: Path, big_file: Path, tmp_path: Path
 ) -> None:
-    before = snapshot(reference_db)
+    before = every_row(reference_db)
     before.pop("load_attempt")
     whole = tmp_path / "whole.duckdb"
     shutil.copy(reference_db, whole)
     done = cli("load", str(big_file), "--db", str(whole))
     assert done.wait(timeout=120) == 0, done.stderr.read()
-    complete = snapshot(whole)
+    complete = every_row(whole)
     complete.pop("load_attempt")
 
     # The unmodified CLI, killed at staggered moments after its load began (its first commit,
@@ -180,7 +165,7 @@ def test_sigkill_at_any_moment_leaves_either_nothing_or_the_whole_return(
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        after = snapshot(db)
+        after = every_row(db)
         after.pop("load_attempt")
         if after == before:
             outcomes.append("nothing")
