@@ -27,7 +27,6 @@ sys.path.insert(0, str(ROOT))
 import python_calamine  # noqa: E402
 
 from etl.load import load_return  # noqa: E402
-from etl.models import Course, ReportingPeriod, StaffRole  # noqa: E402
 from etl.reference import read_gp_practices  # noqa: E402
 from etl.sample import Return, write_return  # noqa: E402
 from etl.seed import (  # noqa: E402
@@ -42,6 +41,7 @@ from etl.workbook import read_workbook  # noqa: E402
 from wdp.config import SAMPLE_DIR  # noqa: E402
 from wdp.db import queries, writes  # noqa: E402
 from wdp.db.connection import open_db  # noqa: E402
+from wdp.domain import Course, ReportingPeriod, StaffRole  # noqa: E402
 
 
 def big_return(rows: int) -> Return:

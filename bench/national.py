@@ -38,17 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from etl.fingertips import import_file  # noqa: E402
-from etl.models import (  # noqa: E402
-    TEMPLATE_VERSION,
-    Channel,
-    Course,
-    Level,
-    MilestoneStatus,
-    Rag,
-    ReportingPeriod,
-    RiskStatus,
-    StaffRole,
-)
+from etl.models import TEMPLATE_VERSION  # noqa: E402
 from etl.seed import (  # noqa: E402
     BENCHMARK_FILE,
     import_public_data,
@@ -58,6 +48,16 @@ from etl.seed import (  # noqa: E402
 from wdp.config import SAMPLE_DIR, SCREENING_DIR  # noqa: E402
 from wdp.db import writes  # noqa: E402
 from wdp.db.connection import open_db  # noqa: E402
+from wdp.domain import (  # noqa: E402
+    Channel,
+    Course,
+    Level,
+    MilestoneStatus,
+    Rag,
+    ReportingPeriod,
+    RiskStatus,
+    StaffRole,
+)
 from wdp.stats import Z95, Z998, compare_to_benchmark, wilson_interval  # noqa: E402
 
 PROGRAMMES = ("breast", "cervical", "bowel")

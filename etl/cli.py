@@ -28,9 +28,9 @@ import sys
 from pathlib import Path
 
 from etl.load import LoadReport, load_return
-from etl.models import ReportingPeriod
 from wdp.config import db_path
 from wdp.db.connection import DatabaseError, open_db
+from wdp.domain import ReportingPeriod
 
 EXIT_OK, EXIT_REJECTED, EXIT_PROBLEM = 0, 1, 2
 

@@ -20,11 +20,11 @@ from typing import Any, Literal
 
 import duckdb
 
-from etl.models import ReportingPeriod
 from etl.validate import ValidatedReturn, validate_workbook
-from etl.workbook import Issue, read_workbook
+from etl.workbook import read_workbook
 from wdp.db import queries, writes
 from wdp.db.connection import DatabaseError
+from wdp.domain import Issue, ReportingPeriod
 
 log = logging.getLogger(__name__)
 Status = Literal["accepted", "rejected", "unchanged"]

@@ -15,131 +15,29 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from wdp.domain import (
+    AreaType,
+    Channel,
+    Course,
+    LabelledEnum,
+    Level,
+    Measure,
+    MilestoneStatus,
+    Programme,
+    Rag,
+    ReportingPeriod,
+    RiskStatus,
+    StaffRole,
+    Stage,
+)
+
 TEMPLATE_VERSION = "1.0"
-
-# --------------------------------------------------------------------------------------------
-# Enumerations: stored as their code, shown in dropdowns as their label; either is accepted.
-# --------------------------------------------------------------------------------------------
-
-
-def _key(text: str) -> str:
-    """Comparison key that ignores case, spaces and punctuation ("Admin / Receptionist")."""
-    return re.sub(r"[^a-z0-9]", "", text.casefold())
-
-
-_LOOKUPS: dict[type, dict[str, Any]] = {}  # per enumeration: accepted spelling -> member
-
-
-class LabelledEnum(StrEnum):
-    """A str enum whose members carry a human label (the dropdown text) and optional aliases."""
-
-    label: str
-    aliases: tuple[str, ...]
-
-    def __new__(cls, code: str, label: str, *aliases: str) -> Self:
-        obj = str.__new__(cls, code)
-        obj._value_ = code
-        obj.label = label
-        obj.aliases = aliases
-        return obj
-
-    @classmethod
-    def lookup(cls, text: str) -> Self | None:
-        """The member whose code, label or alias matches, ignoring case, spaces, punctuation."""
-        table = _LOOKUPS.get(cls)
-        if table is None:
-            table = {}
-            for member in cls:
-                for name in (member.value, member.label, *member.aliases):
-                    table[name] = table[_key(name)] = member
-            _LOOKUPS[cls] = table
-        return table.get(text) or table.get(_key(text))
-
-    @classmethod
-    def labels(cls) -> list[str]:
-        return [m.label for m in cls]
-
-
-class StaffRole(LabelledEnum):
-    PRACTICE_NURSE = ("practice_nurse", "Practice nurse", "nurse", "PN")
-    HEALTHCARE_ASSISTANT = ("healthcare_assistant", "Healthcare assistant", "HCA")
-    ADMIN_RECEPTIONIST = ("admin_receptionist", "Admin/receptionist", "admin", "receptionist")
-    PRACTICE_MANAGER = ("practice_manager", "Practice manager", "PM")
-    GP = ("gp", "GP", "general practitioner")
-    OTHER = ("other", "Other")
-
-
-class Course(LabelledEnum):
-    CHAMPION_CORE = ("champion_core", "Digital Health Champion core course")
-    SOCIAL_MEDIA_SCREENING = ("social_media_screening", "Social media for cancer screening")
-    MESSENGER = ("messenger_enquiries", "Answering Messenger enquiries")
-    REFRESHER = ("refresher", "Refresher")
-    OTHER = ("other", "Other")
-
-
-class Channel(LabelledEnum):
-    FACEBOOK_PAGE = ("facebook_page", "Facebook page", "facebook")
-    COMMUNITY_GROUP = ("community_group", "Community group")
-    MESSENGER = ("messenger", "Messenger", "facebook messenger")
-    OTHER = ("other", "Other")
-
-
-class AreaType(LabelledEnum):
-    GP_PRACTICE = ("gp_practice", "GP practice (ODS code)", "GP practice", "practice")
-    LOCAL_AUTHORITY = ("local_authority", "Local authority (ONS code)", "local authority", "LA")
-    SCREENING_SERVICE = ("screening_service", "Screening service", "service")
-
-
-class Programme(LabelledEnum):
-    BREAST = ("breast", "Breast")
-    CERVICAL = ("cervical", "Cervical")
-    BOWEL = ("bowel", "Bowel")
-
-
-class Measure(LabelledEnum):
-    COVERAGE = ("coverage", "Coverage")
-    UPTAKE = ("uptake", "Uptake")
-    FIRST_TIME_ATTENDANCE = ("first_time_attendance", "First-time attendance", "first time")
-
-
-class Stage(LabelledEnum):
-    PLANNING = ("planning", "Planning")
-    LIVE = ("live", "Live")
-    EVALUATING = ("evaluating", "Evaluating")
-    CLOSED = ("closed", "Closed")
-
-
-class Rag(LabelledEnum):
-    RED = ("red", "Red", "R")
-    AMBER = ("amber", "Amber", "A")
-    GREEN = ("green", "Green", "G")
-
-
-class MilestoneStatus(LabelledEnum):
-    NOT_STARTED = ("not_started", "Not started")
-    IN_PROGRESS = ("in_progress", "In progress")
-    COMPLETE = ("complete", "Complete", "completed", "done")
-    DELAYED = ("delayed", "Delayed")
-    CANCELLED = ("cancelled", "Cancelled")
-
-
-class Level(LabelledEnum):
-    LOW = ("low", "Low", "L")
-    MEDIUM = ("medium", "Medium", "M")
-    HIGH = ("high", "High", "H")
-
-
-class RiskStatus(LabelledEnum):
-    OPEN = ("open", "Open")
-    CLOSED = ("closed", "Closed")
-
 
 # --------------------------------------------------------------------------------------------
 # Cell parsers. Each raises PydanticCustomError("wdp", <plain English>) so the message reaches the
@@ -271,53 +169,6 @@ def parse_ods_code(value: Any) -> str | None:
 def parse_code(value: Any) -> str | None:
     text = _text(value)
     return None if text is None else text.upper().replace(" ", "")
-
-
-PERIOD_RE = re.compile(r"(?:FY\s*)?(\d{4})\s*[-/]\s*(\d{2}|\d{4})\s*,?\s*Q\s*([1-4])", re.I)
-PERIOD_RE_Q_FIRST = re.compile(r"Q\s*([1-4])\s*,?\s*(?:FY\s*)?(\d{4})\s*[-/]\s*(\d{2}|\d{4})", re.I)
-
-
-@dataclass(frozen=True, order=True)
-class ReportingPeriod:
-    """An NHS financial-year quarter: '2017-18 Q1' is April to June 2017."""
-
-    year: int  # the financial year's first calendar year
-    quarter: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}-{(self.year + 1) % 100:02d} Q{self.quarter}"
-
-    @property
-    def start(self) -> dt.date:
-        month = 4 + 3 * (self.quarter - 1)
-        return dt.date(self.year + (month > 12), (month - 1) % 12 + 1, 1)
-
-    @property
-    def end(self) -> dt.date:
-        nxt = self.next().start
-        return nxt - dt.timedelta(days=1)
-
-    def next(self) -> ReportingPeriod:
-        return ReportingPeriod(self.year + (self.quarter == 4), self.quarter % 4 + 1)
-
-    @classmethod
-    def parse(cls, text: str) -> ReportingPeriod | None:
-        text = text.strip()
-        if m := PERIOD_RE.fullmatch(text):
-            year, end, quarter = int(m[1]), m[2], int(m[3])
-        elif m := PERIOD_RE_Q_FIRST.fullmatch(text):
-            quarter, year, end = int(m[1]), int(m[2]), m[3]
-        else:
-            return None
-        if int(end[-2:]) != (year + 1) % 100:
-            return None
-        return cls(year, quarter)
-
-    @classmethod
-    def containing(cls, day: dt.date) -> ReportingPeriod:
-        year = day.year if day.month >= 4 else day.year - 1
-        return cls(year, (day.month - 4) % 12 // 3 + 1)
 
 
 def parse_period(value: Any) -> str | None:

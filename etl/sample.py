@@ -33,8 +33,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from etl.models import (
-    SHEETS_BY_NAME,
+from etl.models import SHEETS_BY_NAME
+from etl.reference import GP_FILE, read_gp_practices, read_screening_services
+from etl.template import FIRST_DATA_ROW, build_template
+from wdp.config import REFERENCE_DIR, SAMPLE_DIR
+from wdp.domain import (
     AreaType,
     Channel,
     Course,
@@ -48,9 +51,6 @@ from etl.models import (
     StaffRole,
     Stage,
 )
-from etl.reference import GP_FILE, read_gp_practices, read_screening_services
-from etl.template import FIRST_DATA_ROW, build_template
-from wdp.config import REFERENCE_DIR, SAMPLE_DIR
 
 SEED = 2017
 PERIODS = [

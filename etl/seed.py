@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from etl.fingertips import ImportReport, import_file
 from etl.load import LoadReport, load_return
-from etl.models import AreaType, Choice, Code, Count, Day, Measure, OptDay, Programme
+from etl.models import Choice, Code, Count, Day, OptDay
 from etl.reference import (
     read_area_changes,
     read_area_parents,
@@ -29,9 +29,10 @@ from etl.reference import (
     read_icbs,
     read_screening_services,
 )
-from etl.workbook import Issue, display_value
+from etl.workbook import display_value
 from wdp.config import REFERENCE_DIR, SAMPLE_DIR, SCREENING_DIR
 from wdp.db import writes
+from wdp.domain import AreaType, Issue, Measure, Programme
 
 REGISTER_FILE = "pathfinders.csv"
 BENCHMARK_FILE = "national_breast_uptake_by_service.csv"

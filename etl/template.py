@@ -24,8 +24,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from etl.models import SHEETS, TEMPLATE_VERSION, LabelledEnum, SheetModel, SheetSpec
+from etl.models import SHEETS, TEMPLATE_VERSION, SheetModel, SheetSpec
 from etl.reference import read_screening_services
+from wdp.domain import LabelledEnum
 
 NHS_BLUE = "005EB8"
 GREY = "768692"

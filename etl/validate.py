@@ -24,20 +24,11 @@ from typing import Any
 import pandas as pd
 from pydantic import BeforeValidator, ValidationError
 
-from etl.models import (
-    SHEETS,
-    TEMPLATE_VERSION,
-    AreaType,
-    Details,
-    LabelledEnum,
-    ReportingPeriod,
-    SheetModel,
-    SheetSpec,
-    _key,
-)
+from etl.models import SHEETS, TEMPLATE_VERSION, Details, SheetModel, SheetSpec
 from etl.template import GUIDE_SHEET, LISTS_SHEET, example_row, field_help
-from etl.workbook import Issue, RawWorkbook, display_value
+from etl.workbook import RawWorkbook, display_value
 from wdp.db.queries import ValidationReference
+from wdp.domain import AreaType, Issue, LabelledEnum, ReportingPeriod, match_key
 
 TOTAL_RE = re.compile(r"^\s*(grand\s+)?totals?\s*:?\s*$", re.I)
 TEMPLATE_HINT = "Download the current template (python -m etl template, or the Upload page)."
@@ -109,8 +100,8 @@ def _header_lookup(spec: SheetSpec) -> dict[str, str]:
     """Normalised header text (or field name) -> field."""
     lookup = {}
     for f in spec.fields:
-        lookup[_key(spec.header(f))] = f
-        lookup[_key(f)] = f
+        lookup[match_key(spec.header(f))] = f
+        lookup[match_key(f)] = f
     return lookup
 
 
@@ -134,7 +125,7 @@ def _read_form(
     for i, row in enumerate(cells):
         if not row or _is_blank(row[0]):
             continue
-        f = lookup.get(_key(str(row[0])))
+        f = lookup.get(match_key(str(row[0])))
         if f is not None and f not in rows:
             rows[f] = i + 1
             values[f] = row[1] if len(row) > 1 else None
@@ -155,7 +146,7 @@ def _read_form(
 def _find_header_row(spec: SheetSpec, cells: list[list[Any]]) -> int | None:
     lookup = _header_lookup(spec)
     for i, row in enumerate(cells[:10]):
-        matched = {lookup.get(_key(str(c))) for c in row if not _is_blank(c)} - {None}
+        matched = {lookup.get(match_key(str(c))) for c in row if not _is_blank(c)} - {None}
         if len(matched) >= max(1, len(spec.fields) // 2):
             return i
     return None
@@ -178,7 +169,7 @@ def _read_table(check: _Checker, spec: SheetSpec, cells: list[list[Any]]) -> lis
     for c, cell in enumerate(cells[header_index]):
         if _is_blank(cell):
             continue
-        f = lookup.get(_key(str(cell)))
+        f = lookup.get(match_key(str(cell)))
         if f is None:
             check.warn(
                 spec.name,
@@ -668,10 +659,10 @@ def validate_workbook(workbook: RawWorkbook, reference: ValidationReference) -> 
 def _validate_workbook(workbook: RawWorkbook, reference: ValidationReference) -> ValidatedReturn:
     check = _Checker(reference)
     result = check.result
-    by_key = {_key(name): name for name in workbook.sheets}
+    by_key = {match_key(name): name for name in workbook.sheets}
     present: dict[str, str] = {}
     for spec in SHEETS:
-        actual = by_key.get(_key(spec.name))
+        actual = by_key.get(match_key(spec.name))
         if actual is None:
             check.error(
                 spec.name,
@@ -682,9 +673,9 @@ def _validate_workbook(workbook: RawWorkbook, reference: ValidationReference) ->
             )
         else:
             present[spec.name] = actual
-    known = {_key(s.name) for s in SHEETS} | {_key(GUIDE_SHEET), _key(LISTS_SHEET)}
+    known = {match_key(s.name) for s in SHEETS} | {match_key(GUIDE_SHEET), match_key(LISTS_SHEET)}
     for name in workbook.sheets:
-        if _key(name) not in known:
+        if match_key(name) not in known:
             check.warn(
                 name, None, None, None, "This sheet is not part of the template and was ignored."
             )

@@ -23,14 +23,15 @@ import posixpath
 import re
 import zipfile
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import python_calamine
 
 from wdp.config import MAX_RETURN_BYTES
+from wdp.domain import Issue
 
 # A real return has a few hundred rows; far past that the file is a mistake or hostile.
 MAX_ROWS_PER_SHEET = 100_000
@@ -49,34 +50,6 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls, or an encrypted (password-protected) .xlsx
 SAVE_AS = "In Excel choose File > Save As > Excel Workbook (.xlsx), and try again."
 RESAVE = "Open it in Excel, save it as a new Excel Workbook (.xlsx) and try again."
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem found in a return, located the way a person would find it in Excel."""
-
-    sheet: str | None
-    row: int | None
-    column: str | None
-    value: str | None
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("severity")
-        return data
-
-    def describe(self, file_name: str | None = None) -> str:
-        where = [f"file {file_name}"] if file_name else []
-        if self.sheet:
-            where.append(f"sheet {self.sheet}")
-        if self.row:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column!r}")
-        value = f" (value: {self.value!r})" if self.value not in (None, "") else ""
-        return f"{', '.join(where)}: {self.message}{value}"
 
 
 def display_value(value: Any) -> str | None:

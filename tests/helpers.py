@@ -8,9 +8,9 @@ from typing import Any
 
 import openpyxl
 
-from etl.models import ReportingPeriod
 from etl.sample import PLACES as SAMPLE_PLACES
 from etl.sample import Return, write_return
+from wdp.domain import ReportingPeriod
 
 STOKE = next(p for p in SAMPLE_PLACES if p.code == "WDP-STK")
 Q1 = ReportingPeriod(2017, 1)  # April to June 2017

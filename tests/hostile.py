@@ -33,9 +33,9 @@ from typing import Literal
 import openpyxl
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from etl.models import ReportingPeriod
 from etl.sample import Return, write_return
 from tests.helpers import valid_return
+from wdp.domain import ReportingPeriod
 
 PERIOD = ReportingPeriod(2018, 2)  # 2018-19 Q2, July to September 2018
 PATHFINDER = "WDP-STK"

@@ -67,7 +67,8 @@ def test_pathfinder_table_shows_names_and_written_rag(monkeypatch, seeded_db) ->
     at = run_overview(monkeypatch, seeded_db)
     table = at.dataframe[0].value
     assert len(table) == summary_of(seeded_db)["pathfinders"]
-    assert set(table["RAG"]) <= {"Red", "Amber", "Green"}
+    # The RAG is written the same way on every page: its shape and its word ("▲ Amber").
+    assert set(table["RAG"]) <= {"◆ Red", "▲ Amber", "● Green"}
     assert not table["Pathfinder"].str.startswith("WDP-").any()
 
 

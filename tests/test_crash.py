@@ -21,13 +21,13 @@ import duckdb
 import pytest
 
 from etl.load import load_return
-from etl.models import Course, ReportingPeriod, StaffRole
 from etl.reference import read_gp_practices
 from etl.sample import Return, write_return
 from tests.apptest import run_page
 from tests.helpers import every_row, valid_return
 from wdp.db import queries
 from wdp.db.connection import open_db
+from wdp.domain import Course, ReportingPeriod, StaffRole
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG_ROWS = 5_000

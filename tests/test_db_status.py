@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 
 from etl.load import load_return
-from etl.models import ReportingPeriod
 from tests.helpers import set_cells, write_valid_return
 from wdp.config import RETURN_DUE_DAYS
 from wdp.db import status
 from wdp.db.connection import open_db
-from wdp.db.status import LATE, MISSING, NOT_EXPECTED, NOT_YET_DUE, ON_TIME
+from wdp.domain import ReportingPeriod, TrackerStatus
+
+ON_TIME, LATE, MISSING, NOT_YET_DUE, NOT_EXPECTED = TrackerStatus
 
 Q1, Q2, Q3, Q4 = (ReportingPeriod(2017, q) for q in (1, 2, 3, 4))
 DUE_Q1 = Q1.end + dt.timedelta(days=RETURN_DUE_DAYS)  # 30 July 2017

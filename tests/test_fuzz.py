@@ -29,10 +29,11 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
 from etl.models import SHEETS, SHEETS_BY_NAME, TEMPLATE_VERSION
 from etl.validate import ValidatedReturn, validate_workbook
-from etl.workbook import Issue, RawWorkbook, read_workbook
+from etl.workbook import RawWorkbook, read_workbook
 from tests.hostile import base_return, write_valid
 from wdp.db.connection import open_db
 from wdp.db.queries import ValidationReference, validation_reference
+from wdp.domain import Issue
 
 FUZZ = settings(
     deadline=None,

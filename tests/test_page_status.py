@@ -8,13 +8,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.load import load_return
-from etl.models import ReportingPeriod
 from tests import apptest
 from tests.helpers import write_valid_return
-from wdp.charts import NHS_TEXT
-from wdp.charts.status import RAG_STYLES, TRACKER_STYLES, rag_label
+from wdp.charts.styles import ALL_TINTS
+from wdp.config import Colour
 from wdp.db import status
 from wdp.db.connection import open_db
+from wdp.domain import Rag, ReportingPeriod, TrackerStatus
 
 
 def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:
@@ -67,7 +67,7 @@ def test_choosing_a_period_shows_that_periods_returns_and_rags(monkeypatch, seed
     with open_db(seeded_db, read_only=True) as con:
         rags = status.pathfinder_status(con, period=period)
     shown = table(at, "Pathfinder", "Stage")
-    assert list(shown["RAG"]) == [rag_label(r) for r in rags["rag"]]
+    assert list(shown["RAG"]) == [Rag.shown_for(r) for r in rags["rag"]]
     grid = table(at, "Pathfinder", "2017-18 Q1")
     assert list(grid.columns) == ["Pathfinder", "2017-18 Q1", period]
 
@@ -128,9 +128,5 @@ def contrast(foreground: str, background: str) -> float:
 
 def test_rag_and_tracker_tints_keep_dark_text_readable() -> None:
     """WCAG AA (4.5:1) for the tables' text on every tint; the words carry the meaning anyway."""
-    tints = [tint for _, _, tint in RAG_STYLES.values()]
-    tints += [tint for _, tint in TRACKER_STYLES.values() if tint]
-    assert all(contrast(NHS_TEXT, tint) >= 4.5 for tint in tints)
-    assert all(
-        label.split(" ")[-1].isalpha() or label == "–" for label, _ in TRACKER_STYLES.values()
-    )
+    assert all(contrast(Colour.TEXT, tint) >= 4.5 for tint in ALL_TINTS)
+    assert all(s.shown.split(" ")[-1].isalpha() or s.shown == "–" for s in TrackerStatus)

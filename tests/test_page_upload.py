@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from etl.models import ReportingPeriod
 from tests import apptest
 from tests.helpers import set_cells, write_valid_return
 from wdp.db.connection import open_db
+from wdp.domain import ReportingPeriod
 
 PAGE = "pages/5_Upload.py"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,10 +14,10 @@ import pytest
 
 from etl.load import LoadReport, load_return
 from etl.sample import write_return
-from etl.workbook import Issue
 from tests.helpers import set_cells, valid_return, write_valid_return
 from wdp.db.connection import open_db
 from wdp.db.schema import RETURN_TABLES
+from wdp.domain import Issue
 
 STAFF_ROLES = (
     "Practice nurse, Healthcare assistant, Admin/receptionist, Practice manager, GP, Other"

@@ -1,12 +1,19 @@
-"""Paths and settings, declared once.
+"""Paths and settings, declared once: the only module that reads the environment.
 
 Every path the product reads at run time lives under the project's own ``data/`` folder; nothing
-reads ``../shared``. The database path comes from ``WDP_DB`` when set, else ``data/wdp.duckdb``.
+reads ``../shared``. Each environment variable the product reads is declared in ``ENVIRONMENT``
+with what it does (the README lists them); it is read when asked for, not at import, so a test or
+a second database in one process sees the current value.
+
+The NHS identity colours (``Colour``) and the upload limit are defined here and nowhere else;
+``.streamlit/config.toml`` repeats a few for Streamlit's theme and a test keeps the two equal.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,16 +23,75 @@ SAMPLE_DIR = DATA_DIR / "sample"
 SCREENING_DIR = DATA_DIR / "screening"  # public screening exports (real data)
 DEFAULT_DB = DATA_DIR / "wdp.duckdb"
 
-# Environment variable that overrides the database path for the app and the CLI.
+
+# ------------------------------------------------------------------------------------------------
+# The environment
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    name: str
+    help: str
+
+
 DB_ENV_VAR = "WDP_DB"
+ENVIRONMENT = {
+    "database": EnvironmentVariable(
+        DB_ENV_VAR,
+        "The database the app and every CLI command use (`--db` overrides it for a command); "
+        "default data/wdp.duckdb.",
+    ),
+    "lock_timeout": EnvironmentVariable(
+        "WDP_LOCK_TIMEOUT_S",
+        "Seconds a reader or writer waits for another process's hold on the database before "
+        "saying it is busy; default 15.",
+    ),
+    "debug": EnvironmentVariable(
+        "WDP_DEBUG",
+        "Set to 1 to let the CLI show a traceback for an unexpected problem (a genuine bug).",
+    ),
+    "chromium": EnvironmentVariable(
+        "BROWSER_PATH",
+        "The Chromium that draws board-pack charts; default the `chromium` on the PATH.",
+    ),
+}
+
+
+def _env(setting: str) -> str | None:
+    return os.environ.get(ENVIRONMENT[setting].name) or None
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve the database path: an explicit argument, else ``WDP_DB``, else the default."""
+    if explicit:
+        return Path(explicit)
+    env = _env("database")
+    return Path(env) if env else DEFAULT_DB
+
+
+def lock_timeout_s() -> float:
+    """How long a writer or reader waits for another process's lock on the database."""
+    return float(_env("lock_timeout") or 15.0)
+
+
+def debug() -> bool:
+    return bool(_env("debug"))
+
+
+def chromium_path() -> str | None:
+    """The Chromium that draws board-pack charts (None: not installed)."""
+    return _env("chromium") or shutil.which("chromium") or shutil.which("chrome")
+
+
+# ------------------------------------------------------------------------------------------------
+# Limits and rules
+# ------------------------------------------------------------------------------------------------
 
 # Largest workbook accepted (bytes). A real return is well under 1 MB; the cap keeps a hostile
-# upload from exhausting memory before validation even starts.
+# upload from exhausting memory before validation even starts. The browser's upload widget has the
+# same limit (``server.maxUploadSize`` in .streamlit/config.toml, in MiB; a test keeps them equal).
 MAX_RETURN_BYTES = 20 * 1024 * 1024
-
-# How long a writer or reader waits for another process's lock on the DuckDB file (seconds);
-# WDP_LOCK_TIMEOUT_S overrides it for a process.
-LOCK_TIMEOUT_S = float(os.environ.get("WDP_LOCK_TIMEOUT_S") or 15.0)
 
 # A sign-in with a local account ends after this long without any interaction, and in any case
 # this long after signing in (the identity provider's own cookie governs an NHS account's).
@@ -35,6 +101,15 @@ SESSION_MAX_HOURS = 12
 # Champions the programme itself reports having trained ("about 350"): a reference line.
 REPORTED_CHAMPIONS = 350
 
+# A quarterly return is due this many days after its reporting period ends (the submission
+# tracker on the Pathfinder status page marks later returns "late").
+RETURN_DUE_DAYS = 30
+
+
+# ------------------------------------------------------------------------------------------------
+# Words shown wherever data is shown
+# ------------------------------------------------------------------------------------------------
+
 # Label shown wherever sample data is displayed.
 SYNTHETIC_LABEL = "Synthetic sample data: not real pathfinder figures"
 
@@ -43,21 +118,43 @@ OGL_ATTRIBUTION = (
 )
 PUBLIC_DATA_LABEL = "Public data: OHID Fingertips / PHE screening coverage. " + OGL_ATTRIBUTION
 
-
-def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Resolve the database path: an explicit argument, else ``WDP_DB``, else the default."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get(DB_ENV_VAR)
-    return Path(env) if env else DEFAULT_DB
-
-
-# A quarterly return is due this many days after its reporting period ends (the submission
-# tracker on the Pathfinder status page marks later returns "late").
-RETURN_DUE_DAYS = 30
-
 # Shown beside every map drawn on ONS boundaries.
 GEOGRAPHY_ATTRIBUTION = (
     "Source: Office for National Statistics licensed under the Open Government Licence v3.0. "
     "Contains OS data © Crown copyright and database right 2024."
 )
+
+
+# ------------------------------------------------------------------------------------------------
+# NHS identity colours (england.nhs.uk/nhsidentity), and the pale tints tables put behind dark text
+# ------------------------------------------------------------------------------------------------
+
+
+class Colour:
+    """Every colour the product draws with. Meaning is never carried by colour alone: a word or a
+    shape always goes with it (``wdp.domain``'s symbols)."""
+
+    BLUE = "#005EB8"  # NHS Blue: the primary colour
+    DARK_BLUE = "#003087"
+    BRIGHT_BLUE = "#0072CE"
+    LIGHT_BLUE = "#41B6E6"
+    TEXT = "#212B32"  # NHS black
+    DARK_GREY = "#425563"
+    MID_GREY = "#768692"
+    PALE_GREY = "#AEB7BD"
+    LIGHT_GREY = "#E8EDEE"
+    NEUTRAL_GREY = "#C8CDD0"
+    BORDER_GREY = "#D8DDE0"
+    BACKGROUND_GREY = "#F0F4F5"
+    WHITE = "#FFFFFF"
+    RED = "#DA291C"
+    WARM_YELLOW = "#FFB81C"
+    ORANGE = "#ED8B00"
+    GREEN = "#009639"
+    DARK_GREEN = "#006747"
+    TEXT_GREEN = "#007F3B"  # NHS.UK's green: dark enough for text and thin lines on white
+    PURPLE = "#330072"
+    RED_TINT = "#F7D4D1"
+    AMBER_TINT = "#FFE9C2"
+    GREEN_TINT = "#CCEBD7"
+    YELLOW_TINT = "#FFEB99"

@@ -93,8 +93,8 @@ def test_cli_load_while_the_app_is_open_shows_on_the_next_visit(
     import subprocess
     import sys
 
-    from etl.models import ReportingPeriod
     from tests.helpers import write_valid_return
+    from wdp.domain import ReportingPeriod
 
     open_overview(page, app_url)
     path = write_valid_return(tmp_path / "stoke_2018-19_Q2.xlsx", ReportingPeriod(2018, 2))

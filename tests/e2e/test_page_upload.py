@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from etl.models import ReportingPeriod
 from etl.sample import fill_workbook
 from tests.e2e.test_browser import WAIT_MS, full_page_screenshot
 from tests.helpers import valid_return, write_valid_return
 from wdp.db import queries
 from wdp.db.connection import open_db
+from wdp.domain import ReportingPeriod
 
 
 def open_period(db: Path, pathfinder: str) -> ReportingPeriod:

@@ -20,7 +20,6 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from etl.models import Measure, Programme, Rag
 from wdp import headlines
 from wdp.charts import champions_figure
 from wdp.charts import screening as screening_charts
@@ -35,6 +34,7 @@ from wdp.config import (
     SYNTHETIC_LABEL,
 )
 from wdp.db import accounts, activity, queries, screening, status, training
+from wdp.domain import Measure, Programme, Rag, TrackerStatus
 from wdp.spc import xmr
 
 SlideKind = Literal["title", "chart", "table", "text"]
@@ -467,15 +467,15 @@ def returns_slide(con, period: str, pathfinder: str | None) -> Slide | None:
         return None
     counts = status_charts.tracker_counts(tracker, period=period)
     now = tracker[tracker["reporting_period"] == period]
-    expected = now[~now["status"].isin([status.NOT_EXPECTED])]
-    received = expected["status"].isin([status.ON_TIME, status.LATE]).sum()
+    expected = now[now["status"] != TrackerStatus.NOT_EXPECTED]
+    received = expected["status"].map(lambda s: TrackerStatus(s).is_received).sum()
     chase = status_charts.chase_list(tracker)
     line = (
         f"{received} of {len(expected)} returns received for {period}"
         if len(expected) != 1
         else f"Return for {period} {'received' if received else 'not received'}"
     )
-    line += f" ({counts.get(status.LATE, 0)} late)"
+    line += f" ({counts.get(TrackerStatus.LATE, 0)} late)"
     line += "; nothing to chase" if chase.empty else f"; {len(chase)} to chase"
     table = status_charts.tracker_grid(tracker).data.reset_index(drop=True)
     table = table.iloc[:TABLE_ROWS, [0, *range(max(1, table.shape[1] - 4), table.shape[1])]]

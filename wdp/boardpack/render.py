@@ -18,7 +18,6 @@ import contextlib
 import io
 import logging
 import os
-import shutil
 import threading
 import warnings
 from dataclasses import dataclass
@@ -28,7 +27,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from wdp.boardpack.content import Deck, Slide
-from wdp.config import SYNTHETIC_LABEL
+from wdp.config import SYNTHETIC_LABEL, Colour
+from wdp.config import chromium_path as config_chromium_path
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,6 @@ SLIDE_W, SLIDE_H = 13.333, 7.5  # inches: 16:9
 IMAGE_PX = (1100, 443)
 IMAGE_SCALE = 2
 BROWSER_TABS = 2
-NHS_BLUE = "#005EB8"
-NHS_TEXT = "#212B32"
-NHS_GREY = "#425563"
-NHS_RED = "#DA291C"
-HEADER_FILL = "#005EB8"
-STRIPE_FILL = "#F0F4F5"
 
 
 class BoardPackError(RuntimeError):
@@ -84,7 +78,7 @@ _kaleido_started = False
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chrome")
+    return config_chromium_path()
 
 
 def _start_kaleido() -> None:
@@ -123,7 +117,7 @@ def slide_figure(figure: go.Figure) -> go.Figure:
     styled.update_layout(
         title=None,
         template="plotly_white",
-        font={"family": "Arial, Helvetica, sans-serif", "size": 17, "color": NHS_TEXT},
+        font={"family": "Arial, Helvetica, sans-serif", "size": 17, "color": Colour.TEXT},
         margin={"t": 40, "l": 20, "r": 30, "b": 20},
         paper_bgcolor="white",
         plot_bgcolor="white",
@@ -195,7 +189,7 @@ def _rgb(hex_colour: str):
     return RGBColor.from_string(hex_colour.lstrip("#"))
 
 
-def _text(shapes, box: Box, lines: list[str], *, size: int, colour=NHS_TEXT, bold=False):
+def _text(shapes, box: Box, lines: list[str], *, size: int, colour=Colour.TEXT, bold=False):
     from pptx.util import Inches, Pt
 
     frame = shapes.add_textbox(Inches(box.x), Inches(box.y), Inches(box.w), Inches(box.h))
@@ -228,7 +222,7 @@ def _set_title(slide, box: Box, text: str, size: int) -> None:
             run.font.size = Pt(size)
             run.font.bold = True
             run.font.name = "Arial"
-            run.font.color.rgb = _rgb(NHS_BLUE)
+            run.font.color.rgb = _rgb(Colour.BLUE)
 
 
 def _fit(box: Box, width_px: int, height_px: int) -> Box:
@@ -253,13 +247,17 @@ def _pptx_table(slide, box: Box, table: pd.DataFrame) -> None:
     for j, width in enumerate(widths):
         grid.columns[j].width = Inches(width)
     for j, name in enumerate(table.columns):
-        _cell(grid.cell(0, j), str(name), bold=True, colour="#FFFFFF", fill=HEADER_FILL)
+        _cell(grid.cell(0, j), str(name), bold=True, colour=Colour.WHITE, fill=Colour.BLUE)
     for i, row in enumerate(table.itertuples(index=False), start=1):
         for j, value in enumerate(row):
-            _cell(grid.cell(i, j), cell_text(value), fill=STRIPE_FILL if i % 2 == 0 else "#FFFFFF")
+            _cell(
+                grid.cell(i, j),
+                cell_text(value),
+                fill=Colour.BACKGROUND_GREY if i % 2 == 0 else Colour.WHITE,
+            )
 
 
-def _cell(cell, text: str, *, bold=False, colour=NHS_TEXT, fill="#FFFFFF") -> None:
+def _cell(cell, text: str, *, bold=False, colour=Colour.TEXT, fill=Colour.WHITE) -> None:
     from pptx.util import Inches, Pt
 
     cell.fill.solid()
@@ -321,7 +319,7 @@ def _badges_pptx(slide, slide_spec: Slide) -> None:
             run.font.size = Pt(13)
             run.font.bold = True
             run.font.name = "Arial"
-            run.font.color.rgb = _rgb("#FFFFFF")
+            run.font.color.rgb = _rgb(Colour.WHITE)
         x += width + 0.2
 
 
@@ -348,7 +346,7 @@ def to_pptx(deck: Deck, images: dict[str, bytes]) -> bytes:
         slide = presentation.slides.add_slide(title_only)
         if spec.kind == "title":
             _set_title(slide, COVER_TITLE, spec.title, 40)
-            _text(slide.shapes, COVER_SUBTITLE, [spec.headline], size=22, colour=NHS_GREY)
+            _text(slide.shapes, COVER_SUBTITLE, [spec.headline], size=22, colour=Colour.DARK_GREY)
             _cover_lines_pptx(slide, deck, spec)
         else:
             _set_title(slide, TITLE, spec.title, TITLE_PT if len(spec.title) < 70 else 22)
@@ -357,7 +355,7 @@ def to_pptx(deck: Deck, images: dict[str, bytes]) -> bytes:
                 HEADLINE,
                 [spec.headline],
                 size=HEADLINE_PT,
-                colour=NHS_TEXT,
+                colour=Colour.TEXT,
                 bold=True,
             )
             _badges_pptx(slide, spec)
@@ -379,8 +377,8 @@ def to_pptx(deck: Deck, images: dict[str, bytes]) -> bytes:
                 _text(slide.shapes, box, [f"• {b}" for b in spec.bullets], size=14)
         footer = footer_text(deck, spec)
         if footer:
-            _text(slide.shapes, FOOTER, [footer], size=FOOTER_PT, colour=NHS_GREY)
-        _text(slide.shapes, PAGE, [f"{number} / {total}"], size=FOOTER_PT, colour=NHS_GREY)
+            _text(slide.shapes, FOOTER, [footer], size=FOOTER_PT, colour=Colour.DARK_GREY)
+        _text(slide.shapes, PAGE, [f"{number} / {total}"], size=FOOTER_PT, colour=Colour.DARK_GREY)
         slide.notes_slide.notes_text_frame.text = spec.notes
     out = io.BytesIO()
     presentation.save(out)
@@ -397,7 +395,7 @@ def _cover_lines_pptx(slide, deck: Deck, spec: Slide) -> None:
         run = paragraph.add_run()
         run.text = SYNTHETIC_LABEL
         run.font.size, run.font.bold, run.font.name = Pt(20), True, "Arial"
-        run.font.color.rgb = _rgb(NHS_RED)
+        run.font.color.rgb = _rgb(Colour.RED)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -464,7 +462,7 @@ def to_pdf(deck: Deck, images: dict[str, bytes]) -> bytes:
     pdf.setAuthor("WDP programme dashboard")
     pdf.setSubject(f"{deck.audience}; to {deck.period}")
 
-    def text(box: Box, lines: list[str], size: float, colour=NHS_TEXT, font=regular) -> float:
+    def text(box: Box, lines: list[str], size: float, colour=Colour.TEXT, font=regular) -> float:
         """Wrapped lines from the box's top; returns the y (in inches from the top) reached."""
         pdf.setFont(font, size)
         pdf.setFillColor(HexColor(colour))
@@ -479,8 +477,8 @@ def to_pdf(deck: Deck, images: dict[str, bytes]) -> bytes:
     total = len(deck.slides)
     for number, spec in enumerate(deck.slides, start=1):
         if spec.kind == "title":
-            text(COVER_TITLE, [spec.title], 40, NHS_BLUE, bold)
-            text(COVER_SUBTITLE, [spec.headline], 22, NHS_GREY)
+            text(COVER_TITLE, [spec.title], 40, Colour.BLUE, bold)
+            text(COVER_SUBTITLE, [spec.headline], 22, Colour.DARK_GREY)
             lines = [b for b in spec.bullets if b != SYNTHETIC_LABEL]
             reached = text(COVER_BODY, lines, 20)
             if deck.synthetic:
@@ -488,12 +486,12 @@ def to_pdf(deck: Deck, images: dict[str, bytes]) -> bytes:
                     Box(COVER_BODY.x, reached, COVER_BODY.w, 0.5),
                     [SYNTHETIC_LABEL],
                     20,
-                    NHS_RED,
+                    Colour.RED,
                     bold,
                 )
         else:
-            text(TITLE, [spec.title], TITLE_PT if len(spec.title) < 70 else 22, NHS_BLUE, bold)
-            text(HEADLINE, [spec.headline], HEADLINE_PT, NHS_TEXT, bold)
+            text(TITLE, [spec.title], TITLE_PT if len(spec.title) < 70 else 22, Colour.BLUE, bold)
+            text(HEADLINE, [spec.headline], HEADLINE_PT, Colour.TEXT, bold)
             _badges_pdf(pdf, spec, height, bold)
             box = body_box(spec)
             if spec.figure is not None:
@@ -511,8 +509,8 @@ def to_pdf(deck: Deck, images: dict[str, bytes]) -> bytes:
                 text(box, [f"• {b}" for b in spec.bullets], 14)
         footer = footer_text(deck, spec)
         if footer:
-            text(FOOTER, [footer], FOOTER_PT, NHS_GREY)
-        text(PAGE, [f"{number} / {total}"], FOOTER_PT, NHS_GREY)
+            text(FOOTER, [footer], FOOTER_PT, Colour.DARK_GREY)
+        text(PAGE, [f"{number} / {total}"], FOOTER_PT, Colour.DARK_GREY)
         pdf.showPage()
     pdf.save()
     return out.getvalue()
@@ -551,13 +549,14 @@ def _pdf_table(pdf, box: Box, table: pd.DataFrame, height: float, regular: str, 
     widths = [w * 72 for w in _column_widths(table, box.w)]
     grid = Table(data, colWidths=widths, repeatRows=1)
     style = [
-        ("BACKGROUND", (0, 0), (-1, 0), HexColor(HEADER_FILL)),
+        ("BACKGROUND", (0, 0), (-1, 0), HexColor(Colour.BLUE)),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]
     style += [
-        ("BACKGROUND", (0, i), (-1, i), HexColor(STRIPE_FILL)) for i in range(2, len(data), 2)
+        ("BACKGROUND", (0, i), (-1, i), HexColor(Colour.BACKGROUND_GREY))
+        for i in range(2, len(data), 2)
     ]
     grid.setStyle(TableStyle(style))
     _, used = grid.wrapOn(pdf, box.w * 72, box.h * 72)

@@ -8,9 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-NHS_BLUE = "#005EB8"
-NHS_DARK_GREY = "#425563"
-NHS_TEXT = "#212B32"
+from wdp.config import Colour
 
 
 def champions_figure(by_period: pd.DataFrame, *, reported: int | None = None) -> go.Figure:
@@ -22,9 +20,9 @@ def champions_figure(by_period: pd.DataFrame, *, reported: int | None = None) ->
             mode="lines+markers+text",
             text=by_period["cumulative"].astype("int64"),
             textposition="top center",
-            textfont={"color": NHS_TEXT, "size": 13},
-            line={"color": NHS_BLUE, "width": 3},
-            marker={"color": NHS_BLUE, "size": 9},
+            textfont={"color": Colour.TEXT, "size": 13},
+            line={"color": Colour.BLUE, "width": 3},
+            marker={"color": Colour.BLUE, "size": 9},
             customdata=by_period["champions_trained"],
             hovertemplate="%{x}<br>%{y} trained to date<br>%{customdata} this period"
             "<extra></extra>",
@@ -34,7 +32,7 @@ def champions_figure(by_period: pd.DataFrame, *, reported: int | None = None) ->
     if reported:
         figure.add_hline(
             y=reported,
-            line={"color": NHS_DARK_GREY, "dash": "dash", "width": 1},
+            line={"color": Colour.DARK_GREY, "dash": "dash", "width": 1},
             annotation_text=f"~{reported} reported by the programme",
             annotation_position="top left",
         )
@@ -80,7 +78,7 @@ def quality_over_time_figure(over_time: pd.DataFrame) -> go.Figure:
             x=over_time["reporting_period"],
             y=over_time["attempts"],
             name="Attempts",
-            marker_color=NHS_BLUE,
+            marker_color=Colour.BLUE,
             text=over_time["attempts"],
             textposition="outside",
         )
@@ -90,7 +88,7 @@ def quality_over_time_figure(over_time: pd.DataFrame) -> go.Figure:
             x=over_time["reporting_period"],
             y=over_time["rejected"],
             name="Rejected",
-            marker_color="#ED8B00",
+            marker_color=Colour.ORANGE,
             marker_pattern_shape="/",
             text=over_time["rejected"],
             textposition="outside",

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from etl.models import Channel
 from wdp.charts.training import horizontal_bar_figure, label_of, month_bar_figure, month_label
+from wdp.config import Colour
+from wdp.domain import Channel
 
 # Query column -> what people read. The order is the order measures are offered in.
 MEASURES: dict[str, str] = {
@@ -32,11 +33,11 @@ AXIS_TITLES: dict[str, str] = {
 }
 # One NHS palette colour per measure, so small multiples read apart (the title names it too).
 COLOURS: dict[str, str] = {
-    "posts": "#005EB8",  # NHS Blue
-    "reach": "#003087",  # NHS Dark Blue
-    "engagements": "#0072CE",  # NHS Bright Blue
-    "messenger_enquiries": "#330072",  # NHS Purple
-    "appointments_booked": "#006747",  # NHS Dark Green
+    "posts": Colour.BLUE,  # NHS Blue
+    "reach": Colour.DARK_BLUE,  # NHS Dark Blue
+    "engagements": Colour.BRIGHT_BLUE,  # NHS Bright Blue
+    "messenger_enquiries": Colour.PURPLE,  # NHS Purple
+    "appointments_booked": Colour.DARK_GREEN,  # NHS Dark Green
 }
 
 

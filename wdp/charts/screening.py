@@ -10,21 +10,25 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from wdp.charts import NHS_BLUE, NHS_DARK_GREY, NHS_TEXT
+from wdp.config import Colour
+from wdp.domain import Comparison
 
-# judgement -> (label, colour, marker symbol, text symbol)
-JUDGEMENTS: dict[str, tuple[str, str, str, str]] = {
-    "better": ("Better than England", "#007F3B", "triangle-up", "▲"),
-    "similar": ("Similar to England", "#FFB81C", "circle", "●"),
-    "worse": ("Worse than England", "#DA291C", "triangle-down", "▼"),
-    "not_compared": ("Not compared", "#AEB7BD", "square", "■"),
+# The words and text symbols are the domain's (``Comparison``); the colour and marker are drawn.
+_JUDGEMENT_LOOK: dict[Comparison, tuple[str, str]] = {
+    Comparison.BETTER: (Colour.TEXT_GREEN, "triangle-up"),
+    Comparison.SIMILAR: (Colour.WARM_YELLOW, "circle"),
+    Comparison.WORSE: (Colour.RED, "triangle-down"),
+    Comparison.NOT_COMPARED: (Colour.PALE_GREY, "square"),
 }
-NO_DATA_COLOUR = "#E8EDEE"
+# judgement code -> (label, colour, marker symbol, text symbol)
+JUDGEMENTS: dict[str, tuple[str, str, str, str]] = {
+    c.value: (c.label, colour, marker, c.symbol) for c, (colour, marker) in _JUDGEMENT_LOOK.items()
+}
+NO_DATA_COLOUR = Colour.LIGHT_GREY
 
 
 def judgement_label(code: str | None) -> str:
-    label, _, _, symbol = JUDGEMENTS.get(code or "not_compared", JUDGEMENTS["not_compared"])
-    return f"{symbol} {label}"
+    return Comparison.shown_for(code or Comparison.NOT_COMPARED)
 
 
 def rank_change_label(change: float | None) -> str:
@@ -74,14 +78,14 @@ def compare_areas_figure(
                     "color": colour,
                     "symbol": symbol,
                     "size": 8,
-                    "line": {"color": NHS_TEXT, "width": 0.5},
+                    "line": {"color": Colour.TEXT, "width": 0.5},
                 },
                 error_x={
                     "type": "data",
                     "symmetric": False,
                     "array": part["upper_95"] - part["value"],
                     "arrayminus": part["value"] - part["lower_95"],
-                    "color": NHS_DARK_GREY,
+                    "color": Colour.DARK_GREY,
                     "thickness": 1,
                 },
                 customdata=np.stack([part["lower_95"], part["upper_95"]], axis=-1),
@@ -93,7 +97,7 @@ def compare_areas_figure(
     if not england.empty:
         figure.add_vline(
             x=float(england.iloc[0]),
-            line={"color": NHS_BLUE, "dash": "dash"},
+            line={"color": Colour.BLUE, "dash": "dash"},
             annotation_text=f"England {england.iloc[0]:.1f}%",
             annotation_position="top",
         )
@@ -108,7 +112,7 @@ def compare_areas_figure(
                 marker={
                     "symbol": "circle-open",
                     "size": 14,
-                    "color": NHS_TEXT,
+                    "color": Colour.TEXT,
                     "line": {"width": 2},
                 },
                 hovertemplate="%{y} (pathfinder area)<extra></extra>",
@@ -165,7 +169,7 @@ def band_styles(
     styles = {
         "below": (
             f"Below the acceptable standard ({acceptable:g}%)",
-            "#DA291C",
+            Colour.RED,
             "triangle-down",
             "▼",
         )
@@ -173,20 +177,20 @@ def band_styles(
     if achievable is not None:
         styles["acceptable"] = (
             f"Acceptable ({acceptable:g}% to {achievable:g}%)",
-            "#FFB81C",
+            Colour.WARM_YELLOW,
             "circle",
             "●",
         )
         styles["achievable"] = (
             f"Achievable ({achievable:g}% or more)",
-            "#007F3B",
+            Colour.TEXT_GREEN,
             "triangle-up",
             "▲",
         )
     else:
         styles["acceptable"] = (
             f"Meets the acceptable standard ({acceptable:g}%)",
-            "#007F3B",
+            Colour.TEXT_GREEN,
             "triangle-up",
             "▲",
         )
@@ -214,7 +218,7 @@ def _add_areas(
             mode="lines",
             fill="toself",
             fillcolor=colour,
-            line={"color": "#FFFFFF", "width": 1 if show_symbol else 0.5},
+            line={"color": Colour.WHITE, "width": 1 if show_symbol else 0.5},
             name=f"{symbol} {label}".strip(),
             hoverinfo="skip",
             legendgroup=key,
@@ -226,7 +230,7 @@ def _add_areas(
             y=centres[1],
             mode="text" if show_symbol else "markers",
             text=[symbol] * len(names),
-            textfont={"size": 9, "color": NHS_TEXT},
+            textfont={"size": 9, "color": Colour.TEXT},
             marker={"size": 4, "opacity": 0},
             showlegend=False,
             legendgroup=key,
@@ -245,7 +249,7 @@ def _add_pathfinder_outline(
             y=outline[1],
             mode="lines",
             name="Pathfinder area",
-            line={"color": NHS_TEXT, "width": width},
+            line={"color": Colour.TEXT, "width": width},
             hoverinfo="skip",
         )
     )
@@ -255,7 +259,7 @@ def _map_layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
     figure.update_layout(
         title=title,
         height=height,
-        plot_bgcolor="#FFFFFF",
+        plot_bgcolor=Colour.WHITE,
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
         legend={"orientation": "v", "x": 0.0, "y": 1.0},
@@ -264,7 +268,12 @@ def _map_layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
     return figure
 
 
-MERGED_STYLE = ("Merged since (several published areas): see the table", "#C8CDD0", "square", "◇")
+MERGED_STYLE = (
+    "Merged since (several published areas): see the table",
+    Colour.NEUTRAL_GREY,
+    "square",
+    "◇",
+)
 
 
 def _one_row_per_area(league: pd.DataFrame) -> pd.DataFrame:
@@ -356,7 +365,7 @@ def trend_figure(trend: pd.DataFrame, *, title: str, area_name: str) -> go.Figur
             y=trend["value"],
             mode="lines+markers",
             name=area_name,
-            line={"color": NHS_BLUE, "width": 3},
+            line={"color": Colour.BLUE, "width": 3},
             marker={"size": 7},
             hovertemplate="%{x}: %{y:.1f}%<extra>" + area_name + "</extra>",
         )
@@ -367,7 +376,7 @@ def trend_figure(trend: pd.DataFrame, *, title: str, area_name: str) -> go.Figur
             y=trend["england_value"],
             mode="lines",
             name="England",
-            line={"color": NHS_DARK_GREY, "dash": "dash"},
+            line={"color": Colour.DARK_GREY, "dash": "dash"},
             hovertemplate="%{x}: England %{y:.1f}%<extra></extra>",
         )
     )
@@ -425,7 +434,7 @@ def before_after_figure(frame: pd.DataFrame, *, title: str) -> go.Figure:
             x=data["Change (points)"],
             y=data["Pathfinder"],
             mode="markers+text",
-            marker={"color": NHS_BLUE, "size": 10, "symbol": data["Verdict"].map(symbols)},
+            marker={"color": Colour.BLUE, "size": 10, "symbol": data["Verdict"].map(symbols)},
             text=data["Verdict"],
             textposition="middle right",
             textfont={"size": 10},
@@ -434,12 +443,12 @@ def before_after_figure(frame: pd.DataFrame, *, title: str) -> go.Figure:
                 "symmetric": False,
                 "array": data["_upper"] - data["Change (points)"],
                 "arrayminus": data["Change (points)"] - data["_lower"],
-                "color": NHS_DARK_GREY,
+                "color": Colour.DARK_GREY,
             },
             hovertemplate="%{y}: %{x:+.1f} points<extra></extra>",
         )
     )
-    figure.add_vline(x=0, line={"color": NHS_TEXT, "width": 1})
+    figure.add_vline(x=0, line={"color": Colour.TEXT, "width": 1})
     figure.update_layout(
         title=title,
         xaxis_title="Change in percentage points (95% CI)",
@@ -449,18 +458,18 @@ def before_after_figure(frame: pd.DataFrame, *, title: str) -> go.Figure:
     return figure
 
 
-SPC_COLOURS = {"improvement": "#005EB8", "concern": "#ED8B00", "": "#768692"}
+SPC_COLOURS = {"improvement": Colour.BLUE, "concern": Colour.ORANGE, "": Colour.MID_GREY}
 VARIATION_BADGES = {
-    "common_cause": ("●", "Common cause", "#768692"),
-    "improvement_high": ("▲", "Improvement (high)", "#005EB8"),
-    "improvement_low": ("▼", "Improvement (low)", "#005EB8"),
-    "concern_high": ("▲", "Concern (high)", "#ED8B00"),
-    "concern_low": ("▼", "Concern (low)", "#ED8B00"),
+    "common_cause": ("●", "Common cause", Colour.MID_GREY),
+    "improvement_high": ("▲", "Improvement (high)", Colour.BLUE),
+    "improvement_low": ("▼", "Improvement (low)", Colour.BLUE),
+    "concern_high": ("▲", "Concern (high)", Colour.ORANGE),
+    "concern_low": ("▼", "Concern (low)", Colour.ORANGE),
 }
 ASSURANCE_BADGES = {
-    "pass": ("P", "Target consistently met", "#005EB8"),
-    "fail": ("F", "Target consistently missed", "#ED8B00"),
-    "inconsistent": ("?", "Target hit and missed at random", "#768692"),
+    "pass": ("P", "Target consistently met", Colour.BLUE),
+    "fail": ("F", "Target consistently missed", Colour.ORANGE),
+    "inconsistent": ("?", "Target hit and missed at random", Colour.MID_GREY),
 }
 
 
@@ -481,7 +490,7 @@ def spc_figure(
             x=x,
             y=frame["value"],
             mode="lines",
-            line={"color": "#AEB7BD", "width": 2},
+            line={"color": Colour.PALE_GREY, "width": 2},
             showlegend=False,
             hoverinfo="skip",
         )
@@ -510,7 +519,7 @@ def spc_figure(
     if result.has_limits:
         figure.add_hline(
             y=result.mean,
-            line={"color": NHS_TEXT, "width": 1},
+            line={"color": Colour.TEXT, "width": 1},
             annotation_text=f"Mean {result.mean:.1f}",
             annotation_position="bottom right",
         )
@@ -520,14 +529,14 @@ def spc_figure(
         ):
             figure.add_hline(
                 y=y,
-                line={"color": NHS_DARK_GREY, "dash": "dash", "width": 1},
+                line={"color": Colour.DARK_GREY, "dash": "dash", "width": 1},
                 annotation_text=f"{name} {y:.1f}",
                 annotation_position="top right",
             )
     if target is not None:
         figure.add_hline(
             y=target,
-            line={"color": "#DA291C", "dash": "dot", "width": 2},
+            line={"color": Colour.RED, "dash": "dot", "width": 2},
             annotation_text=f"{target_label} {target:g}%",
             annotation_position="top left",
         )
@@ -542,11 +551,11 @@ def spc_figure(
 
 
 FUNNEL_STYLES = {
-    "above_99.8": ("Above the 99.8% limit", "#005EB8", "triangle-up"),
-    "above_95": ("Above the 95% limit", "#41B6E6", "triangle-up"),
-    "within": ("Within the 95% limits", "#AEB7BD", "circle"),
-    "below_95": ("Below the 95% limit", "#FFB81C", "triangle-down"),
-    "below_99.8": ("Below the 99.8% limit", "#ED8B00", "triangle-down"),
+    "above_99.8": ("Above the 99.8% limit", Colour.BLUE, "triangle-up"),
+    "above_95": ("Above the 95% limit", Colour.LIGHT_BLUE, "triangle-up"),
+    "within": ("Within the 95% limits", Colour.PALE_GREY, "circle"),
+    "below_95": ("Below the 95% limit", Colour.WARM_YELLOW, "triangle-down"),
+    "below_99.8": ("Below the 99.8% limit", Colour.ORANGE, "triangle-down"),
 }
 
 
@@ -573,7 +582,7 @@ def funnel_figure(league: pd.DataFrame, *, title: str) -> go.Figure:
                     x=n,
                     y=y,
                     mode="lines",
-                    line={"color": NHS_DARK_GREY, "dash": dash, "width": 1},
+                    line={"color": Colour.DARK_GREY, "dash": dash, "width": 1},
                     name=f"{level:g}% limits",
                     showlegend=side == "upper",
                     hoverinfo="skip",
@@ -581,7 +590,9 @@ def funnel_figure(league: pd.DataFrame, *, title: str) -> go.Figure:
                 )
             )
     figure.add_hline(
-        y=england, line={"color": NHS_BLUE, "width": 1}, annotation_text=f"England {england:.1f}%"
+        y=england,
+        line={"color": Colour.BLUE, "width": 1},
+        annotation_text=f"England {england:.1f}%",
     )
     positions = funnel_positions(data["value"], data["denominator"], england)
     for key, (label, colour, symbol) in FUNNEL_STYLES.items():
@@ -598,7 +609,7 @@ def funnel_figure(league: pd.DataFrame, *, title: str) -> go.Figure:
                     "color": colour,
                     "symbol": symbol,
                     "size": 8,
-                    "line": {"color": NHS_TEXT, "width": 0.5},
+                    "line": {"color": Colour.TEXT, "width": 0.5},
                 },
                 text=part["area_name"],
                 hovertemplate="%{text}: %{y:.1f}% of %{x:,.0f}<extra></extra>",

@@ -7,66 +7,19 @@ pale behind dark text (WCAG AA and more); chart labels are dark text on white.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
-from etl.models import Level, MilestoneStatus, Rag, RiskStatus, Stage
-from wdp.charts import NHS_TEXT
-from wdp.db.status import LATE, MISSING, NOT_EXPECTED, NOT_YET_DUE, ON_TIME
+from wdp.charts.styles import OVERDUE, RAG_COLOURS, RAG_TINTS, TRACKER_TINTS, tint_cells, tinted
+from wdp.config import Colour
+from wdp.domain import NO_RETURN, Level, MilestoneStatus, Rag, RiskStatus, Stage, TrackerStatus
 
-NO_RETURN = "No return yet"
-
-# rag code -> (shape, NHS colour for chart bars, pale tint behind dark table text). Chart labels
-# are dark text on white above the bars, never text on the colour.
-RAG_STYLES: dict[str, tuple[str, str, str]] = {
-    "red": ("◆", "#DA291C", "#F7D4D1"),
-    "amber": ("▲", "#FFB81C", "#FFE9C2"),
-    "green": ("●", "#007F3B", "#CCEBD7"),
-}
-
-# tracker status -> (symbol and word shown in a cell, pale tint)
-TRACKER_STYLES: dict[str, tuple[str, str]] = {
-    ON_TIME: ("✔ On time", "#CCEBD7"),
-    LATE: ("⚠ Late", "#FFE9C2"),
-    MISSING: ("✖ Missing", "#F7D4D1"),
-    NOT_YET_DUE: ("○ Not yet due", "#E8EDEE"),
-    NOT_EXPECTED: ("–", ""),
-}
 TRACKER_LEGEND = (
     "✔ On time: received by the due date · ⚠ Late: received after it · ✖ Missing: not received "
     "and the due date has passed · ○ Not yet due · – not expected (before the pathfinder's first "
     "return)"
 )
-# What is still to come in: the chase list.
-OUTSTANDING = (MISSING, NOT_YET_DUE)
-
-
-def rag_label(code: object) -> str:
-    """'▲ Amber' for 'amber'; 'No return yet' when there is no RAG."""
-    member = Rag.lookup(code) if isinstance(code, str) else None
-    if member is None:
-        return NO_RETURN
-    return f"{RAG_STYLES[member.value][0]} {member.label}"
-
-
-def _label(enum: type, code: object) -> str:
-    member = enum.lookup(code) if isinstance(code, str) else None
-    return member.label if member else NO_RETURN
-
-
-def tracker_label(code: str) -> str:
-    return TRACKER_STYLES[code][0]
-
-
-def _tint(tints: dict[str, str]) -> Callable[[object], str]:
-    return lambda value: f"background-color: {tints[value]}" if tints.get(value) else ""
-
-
-RAG_TINTS = {rag_label(code): style[2] for code, style in RAG_STYLES.items()}
-TRACKER_TINTS = dict(TRACKER_STYLES.values())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -79,8 +32,8 @@ def status_frame(status: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Pathfinder": status["pathfinder_name"],
-            "Stage": status["stage"].map(lambda c: _label(Stage, c)),
-            "RAG": status["rag"].map(rag_label),
+            "Stage": status["stage"].map(Stage.label_for),
+            "RAG": status["rag"].map(Rag.shown_for),
             "Milestones due this period": status["milestones_due"].astype("int64"),
             "Milestones overdue": status["milestones_overdue"].astype("int64"),
             "Last return": status["last_period"].fillna(NO_RETURN),
@@ -91,7 +44,7 @@ def status_frame(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def status_table(status: pd.DataFrame) -> Styler:
-    return status_frame(status).style.map(_tint(RAG_TINTS), subset=["RAG"])
+    return tinted(status_frame(status), RAG_TINTS, ["RAG"])
 
 
 def rag_figure(by_period: pd.DataFrame) -> go.Figure:
@@ -104,34 +57,33 @@ def rag_figure(by_period: pd.DataFrame) -> go.Figure:
     by_period = (
         by_period.set_index(["reporting_period", "rag"])["pathfinders"]
         .unstack(fill_value=0)
-        .reindex(index=order["reporting_period"], columns=list(RAG_STYLES), fill_value=0)
+        .reindex(index=order["reporting_period"], columns=list(RAG_COLOURS), fill_value=0)
         .stack()
         .rename("pathfinders")
         .reset_index()
     )
     ticks = [f"{p}<br>{totals[p]} returns" for p in order["reporting_period"]]
     figure = go.Figure()
-    for code in ("red", "amber", "green"):
-        shape, colour, _ = RAG_STYLES[code]
-        part = by_period[by_period["rag"] == code]
+    for rag in (Rag.RED, Rag.AMBER, Rag.GREEN):
+        part = by_period[by_period["rag"] == rag]
         figure.add_trace(
             go.Bar(
                 x=part["reporting_period"],
                 y=part["pathfinders"],
-                name=rag_label(code),
+                name=rag.shown,
                 # A dark outline: the warm yellow alone is too pale against white (1.8:1).
-                marker={"color": colour, "line": {"color": NHS_TEXT, "width": 1}},
-                text=[f"{shape} {n}" for n in part["pathfinders"]],
+                marker={"color": RAG_COLOURS[rag], "line": {"color": Colour.TEXT, "width": 1}},
+                text=[f"{rag.symbol} {n}" for n in part["pathfinders"]],
                 textposition="outside",
                 cliponaxis=False,
-                textfont={"color": NHS_TEXT, "size": 13},
-                hovertemplate="%{x}: %{y} pathfinders " + Rag(code).label + "<extra></extra>",
+                textfont={"color": Colour.TEXT, "size": 13},
+                hovertemplate="%{x}: %{y} pathfinders " + rag.label + "<extra></extra>",
             )
         )
     top = max([*by_period["pathfinders"].tolist(), 1])
     # Dark text throughout: Streamlit's chart theme would otherwise draw ticks in a grey that
     # falls short of 4.5:1 on white.
-    dark = {"color": NHS_TEXT}
+    dark = {"color": Colour.TEXT}
     figure.update_layout(
         barmode="group",
         xaxis={
@@ -161,7 +113,7 @@ def rag_frame(by_period: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Reporting period": by_period["reporting_period"],
-            "RAG": by_period["rag"].map(rag_label),
+            "RAG": by_period["rag"].map(Rag.shown_for),
             "Pathfinders": by_period["pathfinders"].astype("int64"),
         }
     )
@@ -175,9 +127,9 @@ def rag_frame(by_period: pd.DataFrame) -> pd.DataFrame:
 def tracker_counts(tracker: pd.DataFrame, *, period: str) -> dict[str, int]:
     """For one period: returns expected and how many are in each status."""
     this = tracker[tracker["reporting_period"] == period]["status"].value_counts()
-    counts = {code: int(this.get(code, 0)) for code in TRACKER_STYLES}
-    counts["expected"] = sum(counts[c] for c in (ON_TIME, LATE, MISSING, NOT_YET_DUE))
-    counts["received"] = counts[ON_TIME] + counts[LATE]
+    counts = {status.value: int(this.get(status, 0)) for status in TrackerStatus}
+    counts["expected"] = sum(counts[s] for s in TrackerStatus if s.is_expected)
+    counts["received"] = sum(counts[s] for s in TrackerStatus if s.is_received)
     return counts
 
 
@@ -186,27 +138,27 @@ def tracker_grid(tracker: pd.DataFrame) -> Styler:
     periods = tracker.drop_duplicates("reporting_period").sort_values("period_start")
     names = tracker["pathfinder_name"].drop_duplicates()
     grid = (
-        tracker.assign(cell=tracker["status"].map(tracker_label))
+        tracker.assign(cell=tracker["status"].map(TrackerStatus.shown_for))
         .pivot(index="pathfinder_name", columns="reporting_period", values="cell")
         .reindex(index=names, columns=periods["reporting_period"])
         .rename_axis(index="Pathfinder", columns=None)
         .reset_index()
     )
-    return grid.style.map(_tint(TRACKER_TINTS), subset=list(periods["reporting_period"]))
+    return tinted(grid, TRACKER_TINTS, periods["reporting_period"])
 
 
 def chase_list(tracker: pd.DataFrame) -> pd.DataFrame:
     """Returns still to come in (missing first, oldest first), with whom to contact."""
-    outstanding = tracker[tracker["status"].isin(OUTSTANDING)]
+    outstanding = tracker[tracker["status"].map(lambda s: TrackerStatus(s).is_outstanding)]
     outstanding = outstanding.assign(
-        order=outstanding["status"].map({MISSING: 0, NOT_YET_DUE: 1})
+        order=outstanding["status"].map({TrackerStatus.MISSING: 0, TrackerStatus.NOT_YET_DUE: 1})
     ).sort_values(["order", "period_start", "pathfinder_name"])
     return pd.DataFrame(
         {
             "Pathfinder": outstanding["pathfinder_name"],
             "Pathfinder code": outstanding["pathfinder_code"],
             "Period": outstanding["reporting_period"],
-            "Status": outstanding["status"].map(lambda s: tracker_label(s).split(" ", 1)[1]),
+            "Status": outstanding["status"].map(TrackerStatus.label_for),
             "Due date": outstanding["due_date"],
             "Contact email": outstanding["contact_email"],
             "Organisation": outstanding["organisation"],
@@ -225,15 +177,15 @@ def milestone_table(milestones: pd.DataFrame) -> Styler:
             "Pathfinder": milestones["pathfinder_name"],
             "Milestone": milestones["milestone"],
             "Due date": milestones["due_date"].dt.date,
-            "Status": milestones["status"].map(lambda c: _label(MilestoneStatus, c)),
-            "Overdue": milestones["overdue"].map({True: "⚠ Overdue", False: ""}),
-            "RAG": milestones["rag"].map(rag_label),
+            "Status": milestones["status"].map(MilestoneStatus.label_for),
+            "Overdue": milestones["overdue"].map({True: OVERDUE, False: ""}),
+            "RAG": milestones["rag"].map(Rag.shown_for),
             "Commentary": milestones["commentary"].fillna(""),
             "From return": milestones["from_period"],
         }
     )
-    return table.style.map(_tint(RAG_TINTS), subset=["RAG"]).map(
-        _tint({"⚠ Overdue": RAG_STYLES["red"][2]}), subset=["Overdue"]
+    return tinted(table, RAG_TINTS, ["RAG"]).map(
+        tint_cells({OVERDUE: RAG_TINTS[Rag.RED]}), subset=["Overdue"]
     )
 
 
@@ -242,12 +194,12 @@ def risk_table(risks: pd.DataFrame) -> Styler:
         {
             "Pathfinder": risks["pathfinder_name"],
             "Risk": risks["risk"],
-            "Likelihood": risks["likelihood"].map(lambda c: _label(Level, c)),
-            "Impact": risks["impact"].map(lambda c: _label(Level, c)),
-            "RAG": risks["rag"].map(rag_label),
+            "Likelihood": risks["likelihood"].map(Level.label_for),
+            "Impact": risks["impact"].map(Level.label_for),
+            "RAG": risks["rag"].map(Rag.shown_for),
             "Mitigation": risks["mitigation"].fillna(""),
-            "Status": risks["status"].map(lambda c: _label(RiskStatus, c)),
+            "Status": risks["status"].map(RiskStatus.label_for),
             "From return": risks["from_period"],
         }
     )
-    return table.style.map(_tint(RAG_TINTS), subset=["RAG"])
+    return tinted(table, RAG_TINTS, ["RAG"])

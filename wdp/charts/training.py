@@ -11,14 +11,12 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from etl.models import Course, LabelledEnum, StaffRole
-from wdp.charts import NHS_BLUE, NHS_DARK_GREY, NHS_TEXT
+from wdp.config import Colour
+from wdp.domain import Course, LabelledEnum, StaffRole
 
-NHS_DARK_BLUE = "#003087"
-NHS_PALE_GREY = "#E8EDEE"
 CHAMPIONS = "Champions trained"
 BAR_ROW_PX = 26  # height per bar in a horizontal bar chart
-FONT = {"family": "Arial, Helvetica, sans-serif", "color": NHS_TEXT}
+FONT = {"family": "Arial, Helvetica, sans-serif", "color": Colour.TEXT}
 
 
 def label_of(enum: type[LabelledEnum], code: str | None) -> str:
@@ -111,7 +109,7 @@ def _layout(figure: go.Figure, *, title: str, height: int) -> go.Figure:
         font=FONT,
         height=height,
         showlegend=False,
-        plot_bgcolor="#FFFFFF",
+        plot_bgcolor=Colour.WHITE,
         margin={"t": 80, "b": 10, "l": 10, "r": 30},
     )
     return figure
@@ -139,7 +137,7 @@ def horizontal_bar_figure(
     value: str,
     title: str,
     axis_title: str,
-    colour: str = NHS_BLUE,
+    colour: str = Colour.BLUE,
     hover: str | None = None,
 ) -> go.Figure:
     """One bar per row, the table's first row on top, each bar labelled with its value."""
@@ -153,7 +151,7 @@ def horizontal_bar_figure(
             text=[format_count(v) for v in values],
             textposition="outside",
             cliponaxis=False,
-            textfont={"color": NHS_TEXT, "size": 12},
+            textfont={"color": Colour.TEXT, "size": 12},
             customdata=table[hover] if hover else None,
             hovertemplate="%{y}"
             + (f"<br>{hover}: %{{customdata}}" if hover else "")
@@ -162,14 +160,14 @@ def horizontal_bar_figure(
     )
     top = float(values.max()) if values.notna().any() else 0.0
     figure.update_xaxes(
-        title=axis_title, range=[0, max(top, 1) * 1.18], gridcolor=NHS_PALE_GREY, tickformat=","
+        title=axis_title, range=[0, max(top, 1) * 1.18], gridcolor=Colour.LIGHT_GREY, tickformat=","
     )
     figure.update_yaxes(autorange="reversed", automargin=True, title=None)
     return _layout(figure, title=title, height=max(170, BAR_ROW_PX * len(table) + 130))
 
 
 def month_bar_figure(
-    table: pd.DataFrame, *, value: str, title: str, axis_title: str, colour: str = NHS_BLUE
+    table: pd.DataFrame, *, value: str, title: str, axis_title: str, colour: str = Colour.BLUE
 ) -> go.Figure:
     """One bar per month (the table's ``Month`` column, oldest first), labelled with its value."""
     values = table[value]
@@ -181,13 +179,13 @@ def month_bar_figure(
             text=[compact_count(v) for v in values],
             textposition="outside",
             cliponaxis=False,
-            textfont={"color": NHS_TEXT, "size": 12},
+            textfont={"color": Colour.TEXT, "size": 12},
             hovertemplate=f"%{{x}}<br>{axis_title}: %{{y:,}}<extra></extra>",
         )
     )
     top = float(values.max()) if values.notna().any() else 0.0
     figure.update_yaxes(
-        title=axis_title, range=[0, max(top, 1) * 1.18], gridcolor=NHS_PALE_GREY, tickformat=","
+        title=axis_title, range=[0, max(top, 1) * 1.18], gridcolor=Colour.LIGHT_GREY, tickformat=","
     )
     figure.update_xaxes(title=None, type="category", tickangle=-45 if len(table) > 6 else 0)
     return _layout(figure, title=title, height=400)
@@ -205,9 +203,9 @@ def cumulative_champions_figure(
             mode="lines+markers+text",
             text=months["Trained to date"],
             textposition="top center",
-            textfont={"color": NHS_TEXT, "size": 12},
-            line={"color": NHS_BLUE, "width": 3},
-            marker={"color": NHS_BLUE, "size": 8},
+            textfont={"color": Colour.TEXT, "size": 12},
+            line={"color": Colour.BLUE, "width": 3},
+            marker={"color": Colour.BLUE, "size": 8},
             customdata=months["Trained in the month"],
             hovertemplate="%{x}<br>%{y} trained to date<br>%{customdata} in the month"
             "<extra></extra>",
@@ -217,15 +215,15 @@ def cumulative_champions_figure(
     if reported:
         figure.add_hline(
             y=reported,
-            line={"color": NHS_DARK_GREY, "dash": "dash", "width": 1.5},
+            line={"color": Colour.DARK_GREY, "dash": "dash", "width": 1.5},
             layer="below",  # the points' value labels stay readable where they meet the line
             annotation_text=f"~{reported} reported by the programme (no target set)",
             annotation_position="top left",
-            annotation_font={"color": NHS_DARK_GREY},
+            annotation_font={"color": Colour.DARK_GREY},
         )
     figure.update_xaxes(title=None, type="category")
     figure.update_yaxes(
-        title="Champions trained to date", range=[0, top * 1.15], gridcolor=NHS_PALE_GREY
+        title="Champions trained to date", range=[0, top * 1.15], gridcolor=Colour.LIGHT_GREY
     )
     return _layout(figure, title=title, height=400)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from wdp.config import LOCK_TIMEOUT_S
+from wdp.config import lock_timeout_s
 
 log = logging.getLogger(__name__)
 _process_lock = threading.RLock()
@@ -47,7 +47,7 @@ def connect(
     *,
     read_only: bool = False,
     create: bool = False,
-    timeout: float = LOCK_TIMEOUT_S,
+    timeout: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the database, waiting up to ``timeout`` seconds for another process's lock.
 
@@ -55,6 +55,7 @@ def connect(
     else refuses a missing one, so a mistyped path never becomes an empty database.
     """
     path = Path(path)
+    timeout = lock_timeout_s() if timeout is None else timeout
     if not path.exists() and (read_only or not create):
         raise DatabaseMissing(
             f"There is no database at {path}. Build the sample one with `python -m etl seed` "
@@ -92,7 +93,7 @@ def open_db(
     *,
     read_only: bool = False,
     create: bool = False,
-    timeout: float = LOCK_TIMEOUT_S,
+    timeout: float | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived connection; a writer's schema is brought up to date on opening."""
     from wdp.db.schema import migrate  # schema imports nothing from here at import time
@@ -107,7 +108,7 @@ def open_db(
             con.close()
 
 
-def ensure_schema(path: str | Path, *, timeout: float = LOCK_TIMEOUT_S) -> int:
+def ensure_schema(path: str | Path, *, timeout: float | None = None) -> int:
     """Bring an existing database's schema up to date; return its version.
 
     Readers open the file read-only and cannot migrate it, so the app calls this once at start:

@@ -22,22 +22,13 @@ import numpy as np
 import pandas as pd
 
 from wdp.config import RETURN_DUE_DAYS
+from wdp.domain import MilestoneStatus, TrackerStatus
 
-# Milestone statuses that are never overdue (codes of etl.models.MilestoneStatus).
-CLOSED_MILESTONE_STATUSES: Final = ["complete", "cancelled"]
-
-# Tracker cell statuses, in the order a person reads them.
-ON_TIME, LATE, MISSING, NOT_YET_DUE, NOT_EXPECTED = (
-    "on_time",
-    "late",
-    "missing",
-    "not_yet_due",
-    "not_expected",
-)
-TRACKER_STATUSES: Final = (ON_TIME, LATE, MISSING, NOT_YET_DUE, NOT_EXPECTED)
+# Milestone statuses that are never overdue.
+CLOSED_MILESTONE_STATUSES: Final = [s.value for s in MilestoneStatus if s.is_closed]
 
 # Every financial-year quarter from the first accepted return's to the latest one's, labelled as
-# etl.models.ReportingPeriod labels them ("2017-18 Q1" is April to June 2017).
+# wdp.domain.ReportingPeriod labels them ("2017-18 Q1" is April to June 2017).
 _PERIODS = """
 periods AS (
     SELECT period_start,
@@ -231,8 +222,13 @@ def classify_returns(
             received,
             overdue,
         ],
-        [NOT_EXPECTED, ON_TIME, LATE, MISSING],
-        default=NOT_YET_DUE,
+        [
+            TrackerStatus.NOT_EXPECTED.value,
+            TrackerStatus.ON_TIME.value,
+            TrackerStatus.LATE.value,
+            TrackerStatus.MISSING.value,
+        ],
+        default=TrackerStatus.NOT_YET_DUE.value,
     )
     return cells.assign(due_date=due.dt.date, status=pd.Series(status, index=cells.index))
 

@@ -24,10 +24,8 @@ from typing import Any, NoReturn, TypeVar
 import duckdb
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 from streamlit.errors import StreamlitAPIException
 
-from etl.models import Rag, Stage
 from wdp.config import SYNTHETIC_LABEL, db_path
 from wdp.db import accounts, queries
 from wdp.db.connection import (
@@ -44,11 +42,6 @@ APP_TITLE = "WDP programme dashboard"
 PAGE_ICON = "📊"
 CACHE_TTL_S = 300  # a backstop: the key changes with every commit (_stamp)
 CACHE_MAX_ENTRIES = 16
-
-# Pale tints behind dark text: the RAG word is always written out, the colour only reinforces it.
-RAG_TINTS = {"Red": "#F7D4D1", "Amber": "#FFE9C2", "Green": "#CCEBD7"}
-STATUS_TINTS = {"Rejected": "#F7D4D1", "Superseded": "#E8EDEE", "Not completed": "#FFEB99"}
-NO_RETURN = "No return yet"
 
 T = TypeVar("T")
 
@@ -216,54 +209,6 @@ def format_timestamp(value: str | dt.datetime | None) -> str:
     return stamp.strftime("%d %b %Y %H:%M")
 
 
-def _label(enum: type[Stage] | type[Rag], code: Any) -> str:
-    member = enum.lookup(code) if isinstance(code, str) else None
-    return member.label if member else NO_RETURN
-
-
-def _tint(tints: dict[str, str]) -> Callable[[Any], str]:
-    return lambda value: f"background-color: {tints[value]}" if value in tints else ""
-
-
-def pathfinder_table(overview: pd.DataFrame) -> Styler:
-    """Pathfinders as people read them: names and labels, not codes; RAG written out."""
-    table = pd.DataFrame(
-        {
-            "Pathfinder": overview["pathfinder_name"],
-            "Stage": overview["stage"].map(lambda c: _label(Stage, c)),
-            "RAG": overview["rag"].map(lambda c: _label(Rag, c)),
-            "Champions trained": overview["champions_trained"].astype("int64"),
-            "Latest period": overview["latest_period"].fillna(NO_RETURN),
-            "Last loaded": overview["last_loaded"],
-        }
-    )
-    return table.style.map(_tint(RAG_TINTS), subset=["RAG"])
-
-
-def _pathfinder_name(names: dict[str, str]) -> Callable[[str], str]:
-    # A rejected return may carry a code that is not in the register (a typo): show it as typed.
-    return lambda code: names.get(code, f"{code} (not in register)")
-
-
-def submission_table(history: pd.DataFrame, overview: pd.DataFrame) -> Styler:
-    """Load attempts, newest first, with pathfinder names (from the overview) and the outcome."""
-    names = dict(zip(overview["pathfinder_code"], overview["pathfinder_name"], strict=True))
-    codes = history["pathfinder_code"]
-    table = pd.DataFrame(
-        {
-            "Loaded": history["loaded_at"],
-            "File": history["file_name"],
-            "Pathfinder": codes.map(_pathfinder_name(names), na_action="ignore").fillna("Not read"),
-            "Period": history["reporting_period"].fillna("Not read"),
-            "Status": history["status"].str.capitalize(),
-            "Errors": history["errors"].astype("int64"),
-            "Warnings": history["warnings"].astype("int64"),
-            "Loaded by": history["loaded_by"],
-        }
-    )
-    return table.style.map(_tint(STATUS_TINTS), subset=["Status"])
-
-
 # ------------------------------------------------------------------------------------------------
 # Charts with their data, downloads and definitions
 # ------------------------------------------------------------------------------------------------
@@ -369,3 +314,6 @@ def page_link_if_present(script: str, label: str) -> None:
         # A page run on its own (AppTest) has no sibling pages registered to link to.
         with contextlib.suppress(StreamlitAPIException):
             st.page_link(script, label=label, icon="➡️", query_params=from_url().as_params())
+
+
+from wdp.charts.overview import pathfinder_table, submission_table  # noqa: E402, F401

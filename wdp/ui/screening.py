@@ -10,12 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from etl.models import Measure, Programme
 from wdp import geo, headlines, ui
 from wdp.charts import screening as charts
-from wdp.config import GEOGRAPHY_ATTRIBUTION, SYNTHETIC_LABEL
+from wdp.config import GEOGRAPHY_ATTRIBUTION, SYNTHETIC_LABEL, Colour
 from wdp.db import queries
 from wdp.db import screening as db
+from wdp.domain import Measure, Programme
 from wdp.spc import xmr
 from wdp.ui import filters
 
@@ -292,7 +292,7 @@ def acceptable_standard(programme: str, measure: str) -> float | None:
     return standard_levels(programme, measure)[0]
 
 
-BADGE_COLOURS = {"#005EB8": "blue", "#ED8B00": "orange", "#768692": "gray"}
+BADGE_COLOURS = {Colour.BLUE: "blue", Colour.ORANGE: "orange", Colour.MID_GREY: "gray"}
 
 
 def badges(result) -> None:

@@ -9,6 +9,7 @@ import streamlit as st
 from wdp import ui
 from wdp.charts import status as build
 from wdp.db import status as db
+from wdp.domain import NO_RETURN
 from wdp.ui import filters
 
 PAGE = "status"
@@ -57,7 +58,7 @@ def return_cards(counts: dict[str, int], *, period: str, as_of: str) -> None:
 def pathfinder_summary(status: pd.DataFrame, pathfinder: str) -> None:
     """The chosen pathfinder's stage, RAG and latest commentary in full (the table truncates it)."""
     row = build.status_frame(status[status["pathfinder_code"] == pathfinder]).iloc[0]
-    if row["Last return"] == build.NO_RETURN:
+    if row["Last return"] == NO_RETURN:
         st.info(f"{row['Pathfinder']} had not sent a return by this period.")
         return
     st.markdown(

@@ -15,14 +15,13 @@ import pandas as pd
 import streamlit as st
 
 from etl.load import LoadReport, check_return, load_return
-from etl.models import ReportingPeriod
 from etl.template import build_template
-from etl.workbook import Issue
 from wdp import ui
 from wdp.auth import User
 from wdp.config import MAX_RETURN_BYTES, db_path
 from wdp.db import queries
 from wdp.db.connection import DatabaseBusy, open_db
+from wdp.domain import Issue, ReportingPeriod
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
