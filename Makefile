@@ -7,7 +7,7 @@ PORT ?= 8501
 # The app and the CLI read WDP_DB when it is set; `make run` builds the sample there if absent.
 DB ?= $(or $(WDP_DB),data/wdp.duckdb)
 
-.PHONY: run test lint unit e2e seed sample bench chromium clean help
+.PHONY: run test lint unit process e2e seed sample bench chromium clean help
 
 help:
 	@echo "make run    start the dashboard on the sample programme at http://localhost:$(PORT)"
@@ -61,8 +61,14 @@ lint: $(VENV)/.dev
 test: lint chromium
 	$(PY) -m pytest
 
+# Three tiers, all run by `make test`: unit (in one process, a couple of minutes), process (the
+# CLI and other programs in processes of their own, Chromium drawing board-pack charts), e2e
+# (the real app in Chromium). A unit test that starts a process fails and says to mark it.
 unit: $(VENV)/.dev
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -m "not e2e and not process"
+
+process: $(VENV)/.dev chromium
+	$(PY) -m pytest -m process
 
 e2e: $(VENV)/.dev chromium
 	$(PY) -m pytest -m e2e

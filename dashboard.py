@@ -1,18 +1,22 @@
 """WDP programme dashboard: the entry point and the Overview page.
 
 Run with `make run` (or `streamlit run dashboard.py` with WDP_DB set). Render only: the data comes
-from cached loaders in wdp.ui, which call named queries; there is no SQL here.
+from the database's named reads, cached by wdp.ui.data; there is no SQL here.
 """
 
 import streamlit as st
 
-from wdp import charts, ui
+from wdp import charts
+from wdp.charts.overview import pathfinder_table, submission_table
 from wdp.config import REPORTED_CHAMPIONS
-from wdp.ui import screening
+from wdp.domain import SubmissionStatus
+from wdp.ui import page, screening
+from wdp.ui.data import reads
 
-STATUSES = ["All", "Accepted", "Superseded", "Rejected"]
+# The outcomes the history can be narrowed to ("All" shows every attempt, unfinished ones too).
+SHOWN = (SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED, SubmissionStatus.REJECTED)
 
-summary = ui.setup_page(ui.APP_TITLE, page_title=ui.APP_TITLE)
+summary = page.setup(__file__)
 st.caption(
     "Widening Digital Participation: pathfinders training general-practice staff as Digital "
     "Health Champions to raise cancer screening uptake. Figures come from the returns that "
@@ -46,7 +50,7 @@ row1[2].metric(
     height="stretch",
 )
 row2 = st.columns(3)
-received = ui.returns_received()
+received = reads.returns_received()
 row2[0].metric(
     f"Returns for {received['period']}" if received["period"] else "Returns this period",
     f"{received['received']} of {received['expected']}",
@@ -65,52 +69,50 @@ row2[1].metric(
 )
 row2[2].metric(
     "Data as of",
-    ui.format_timestamp(summary["latest_load"]),
+    page.format_timestamp(summary["latest_load"]),
     help="When the most recent return was loaded.",
     border=True,
     height="stretch",
 )
 
 if not periods:
-    st.info(
-        "No returns have been loaded yet. Load a pathfinder's return with "
-        "`python -m etl load FILE.xlsx`, or build the sample programme with `python -m etl seed`."
-    )
-    st.stop()
+    page.no_returns_yet()
 
 screening.headline_cards()
-ui.page_link_if_present("pages/3_Screening_uptake.py", "How these are computed: Screening uptake")
+page.page_link("pages/3_Screening_uptake.py", "How these are computed: Screening uptake")
 
 st.subheader("Champions trained to date")
 st.plotly_chart(
-    charts.champions_figure(ui.champions_by_period(), reported=REPORTED_CHAMPIONS),
-    config=ui.chart_config("champions_trained_to_date"),
+    charts.champions_figure(reads.champions_by_period(), reported=REPORTED_CHAMPIONS),
+    config=page.chart_config("champions_trained_to_date"),
 )
 
-ui.page_link_if_present("pages/1_Trained_staff.py", "Trained staff in detail")
+page.page_link("pages/1_Trained_staff.py", "Trained staff in detail")
 
 st.subheader("Pathfinders")
-overview = ui.pathfinder_overview()
+overview = reads.pathfinder_overview()
 st.dataframe(
-    ui.pathfinder_table(overview),
+    pathfinder_table(overview),
     hide_index=True,
     height="content",
     column_config={"Last loaded": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")},
 )
 
-ui.page_link_if_present("pages/2_Pathfinder_status.py", "Pathfinder status and tracker")
+page.page_link("pages/2_Pathfinder_status.py", "Pathfinder status and tracker")
 
 st.subheader("Recent submissions")
-status = st.segmented_control("Show", STATUSES, default="All", required=True, key="overview_status")
-history = ui.submission_history()
+status = st.segmented_control(
+    "Show", ["All", *(s.label for s in SHOWN)], default="All", required=True, key="overview_status"
+)
+history = reads.submission_history()
 if status != "All":
-    history = history[history["status"] == status.lower()]
+    history = history[history["status"] == SubmissionStatus.lookup(status)]
 st.caption(
     f"{len(history)} load attempts, newest first. Superseded: accepted, then replaced by a "
     "corrected return for the same quarter. Rejected: refused, nothing stored but this record."
 )
 st.dataframe(
-    ui.submission_table(history, overview),
+    submission_table(history, overview),
     hide_index=True,
     height=420,
     column_config={"Loaded": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm:ss")},

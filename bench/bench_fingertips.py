@@ -29,7 +29,7 @@ import duckdb  # noqa: E402
 from etl.fingertips import import_file  # noqa: E402
 from etl.seed import load_reference  # noqa: E402
 from wdp.config import SCREENING_DIR  # noqa: E402
-from wdp.db.connection import open_db  # noqa: E402
+from wdp.db import open_database  # noqa: E402
 
 SOURCE = SCREENING_DIR / "fingertips_93560_cervical_coverage_25_49_2010_2024.csv"
 
@@ -66,8 +66,8 @@ def measure(rows: int = 1_000_000, runs: int = 5) -> dict:
         path = work / "big_export.csv"
         written = big_file(path, rows)
         master = work / "reference.duckdb"
-        with open_db(master, create=True) as con:
-            load_reference(con)
+        with open_database(master, create=True).write() as tx:
+            load_reference(tx)
         floors, imports, ratios, report = [], [], [], None
         for i in range(runs):  # interleaved, so the machine's noise falls on both alike
             con = duckdb.connect()
@@ -77,10 +77,9 @@ def measure(rows: int = 1_000_000, runs: int = 5) -> dict:
             con.close()
             db = work / f"run{i}.duckdb"
             shutil.copy(master, db)
-            with open_db(db) as con:
-                start = time.perf_counter()
-                report = import_file(con, path)
-                imports.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            report = import_file(open_database(db), path)
+            imports.append(time.perf_counter() - start)
             db.unlink()
             ratios.append(imports[-1] / floors[-1])
         assert report is not None and report.status == "imported", report.errors

@@ -39,8 +39,9 @@ from etl.seed import (  # noqa: E402
 from etl.validate import validate_workbook  # noqa: E402
 from etl.workbook import read_workbook  # noqa: E402
 from wdp.config import SAMPLE_DIR  # noqa: E402
-from wdp.db import queries, writes  # noqa: E402
-from wdp.db.connection import open_db  # noqa: E402
+from wdp.db import (  # noqa: E402
+    open_database,
+)
 from wdp.domain import Course, ReportingPeriod, StaffRole  # noqa: E402
 
 
@@ -90,8 +91,9 @@ def _stage_times(path: Path, reference, master: Path, work: Path, runs: int) -> 
         assert validated.ok, [i.describe() for i in validated.errors[:5]]
         db = work / f"run{i}.duckdb"
         shutil.copy(master, db)
-        with open_db(db) as con:
-            report = timed("load", lambda con=con: load_return(con, path))
+        database = open_database(db)
+        with database.session(write=True):
+            report = timed("load", lambda database=database: load_return(database, path))
             assert report.status == "accepted", report.errors[:3]
         bare = times["bare"][-1]
         ratios["read_validate"].append((times["read"][-1] + times["validate"][-1]) / bare)
@@ -109,15 +111,12 @@ def measure(rows: int = 5000, runs: int = 5) -> dict:
     try:
         path = write_return(big_return(rows), work / "big_return.xlsx")
         master = work / "reference.duckdb"
-        with open_db(master, create=True) as con:
-            load_reference(con)
-            writes.replace_reference(
-                con, "ref_pathfinder", read_register(SAMPLE_DIR / REGISTER_FILE)
-            )
-            writes.replace_reference(
-                con, "benchmark_screening", read_benchmark(SAMPLE_DIR / BENCHMARK_FILE)
-            )
-            reference = queries.validation_reference(con)
+        database = open_database(master, create=True)
+        with database.write() as tx:
+            load_reference(tx)
+            tx.replace_reference("ref_pathfinder", read_register(SAMPLE_DIR / REGISTER_FILE))
+            tx.replace_reference("benchmark_screening", read_benchmark(SAMPLE_DIR / BENCHMARK_FILE))
+        reference = database.validation_reference()
         result = _stage_times(path, reference, master, work, runs)
         result.update(largest_sheet=rows, file_kb=path.stat().st_size / 1e3, runs=runs)
         return result

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import seed_sample  # noqa: E402
 from wdp.boardpack import PackFilters, compose, render_pack  # noqa: E402
-from wdp.db.connection import open_db  # noqa: E402
+from wdp.db import open_database  # noqa: E402
 
 
 def _command(db: Path, out: Path) -> tuple[float, dict]:
@@ -57,8 +57,7 @@ def main() -> None:
         compose_s, render_s = [], []
         for _ in range(args.runs + 1):
             started = time.perf_counter()
-            with open_db(db, read_only=True) as con:
-                deck = compose(con, PackFilters())
+            deck = compose(open_database(db), PackFilters())
             composed = time.perf_counter()
             render_pack(deck)
             compose_s.append(composed - started)

@@ -31,7 +31,7 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from wdp.ui.filters import PAGES  # noqa: E402
+from wdp.ui.pages import PAGES  # noqa: E402
 
 
 def session(script: Path) -> AppTest:
@@ -57,7 +57,8 @@ def measure(db: str | Path, *, runs: int = 7) -> dict[str, dict[str, float]]:
     """Per page label: the cold run and the median of ``runs`` warm runs, in seconds."""
     os.environ["WDP_DB"] = str(db)
     results = {}
-    for script, label, _ in PAGES:
+    for spec in PAGES:
+        script, label = spec.script, spec.label
         path = ROOT / script
         if not path.exists():
             continue

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import seed_sample  # noqa: E402
 from tests.appserver import CHROMIUM, CHROMIUM_ARGS, start_app, stop_app  # noqa: E402
-from wdp.ui.filters import PAGES  # noqa: E402
+from wdp.ui.pages import PAGES  # noqa: E402
 
 EMAIL, PASSWORD = "bench.admin@example.nhs.uk", "bench-admin-password-2017"
 TIMEOUT_MS = 120_000
@@ -95,20 +95,15 @@ class RssSampler:
 
 def _prepare(db: Path, work: Path) -> Path:
     """A copy of ``db`` with the benchmark admin account (the original is never written)."""
-    from wdp.auth import hash_password
-    from wdp.db import accounts
-    from wdp.db.connection import open_db
+    from wdp import services
+    from wdp.db import open_database
 
     copy = work / "app.duckdb"
     shutil.copy(db, copy)
-    with open_db(copy) as con:
-        accounts.save_account(
-            con,
-            email=EMAIL,
-            role="admin",
-            pathfinder_code=None,
-            password_hash=hash_password(PASSWORD),
-        )
+    change = services.save_account(
+        open_database(copy), email=EMAIL, role="admin", password=PASSWORD
+    )
+    assert change.saved, change.problems
     return copy
 
 
@@ -136,7 +131,7 @@ def measure(db: str | Path, *, runs: int = 5) -> dict:
     """Cold and warm render seconds per page label, app open time, and peak server RSS (MB)."""
     from playwright.sync_api import sync_playwright
 
-    pages = [(script, label) for script, label, _ in PAGES if (ROOT / script).exists()]
+    pages = [(spec.script, spec.label) for spec in PAGES if spec.exists]
     work = Path(tempfile.mkdtemp(prefix="wdp-bench-render-"))
     try:
         app_db = _prepare(Path(db), work)

@@ -47,7 +47,7 @@ from etl.seed import (  # noqa: E402
 )
 from wdp.config import SAMPLE_DIR, SCREENING_DIR  # noqa: E402
 from wdp.db import writes  # noqa: E402
-from wdp.db.connection import open_db  # noqa: E402
+from wdp.db.embedded import EmbeddedDatabase, open_db  # noqa: E402
 from wdp.domain import (  # noqa: E402
     Channel,
     Course,
@@ -299,7 +299,8 @@ def write_returns(
                 "warnings": [],
                 "status": "accepted",
             }
-            writes.write_submission(con, record, frames)
+            with EmbeddedDatabase.on(con).write() as tx:
+                tx.write_submission(record, frames)
             totals["returns"] += 1
             for table, frame in frames.items():
                 totals[table] = totals.get(table, 0) + len(frame)
@@ -399,7 +400,7 @@ def import_public(
         _public_frame(rng, indicator, areas, practices, periods).to_csv(
             path, index=False, quoting=csv.QUOTE_MINIMAL
         )
-        report = import_file(con, path, imported_by=LOADER)
+        report = import_file(EmbeddedDatabase.on(con), path, imported_by=LOADER)
         if report.status != "imported":
             raise RuntimeError(f"{path.name}: {report.status} {report.errors}")
         loaded += report.details["rows_loaded"]
@@ -425,11 +426,10 @@ def build(
     figures: dict[str, float | int] = {"seed": seed, "quarters": quarters}
     started = time.perf_counter()
     with open_db(path, create=True) as con:
-        load_reference(con)
-        writes.replace_reference(
-            con, "benchmark_screening", read_benchmark(SAMPLE_DIR / BENCHMARK_FILE)
-        )
-        for report in import_public_data(con):
+        with EmbeddedDatabase.on(con).write() as tx:
+            load_reference(tx)
+            tx.replace_reference("benchmark_screening", read_benchmark(SAMPLE_DIR / BENCHMARK_FILE))
+        for report in import_public_data(EmbeddedDatabase.on(con)):
             if report.status == "rejected":
                 raise RuntimeError(f"{report.file}: {report.errors}")
         register, practices = _register(con)

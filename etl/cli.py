@@ -23,13 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
-from etl.load import LoadReport, load_return
-from wdp.config import db_path
-from wdp.db.connection import DatabaseError, open_db
+from etl.load import LoadReport
+from wdp import config, services
+from wdp.db import DatabaseError, open_database
 from wdp.domain import ReportingPeriod
 
 EXIT_OK, EXIT_REJECTED, EXIT_PROBLEM = 0, 1, 2
@@ -182,14 +181,14 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     reports = []
-    with open_db(db_path(args.db)) as con:
-        for file in args.files:
-            report = load_return(con, file, loaded_by=args.loaded_by)
-            reports.append(report)
-            if args.json:
-                print(json.dumps(report.as_dict()), flush=True)
-            else:
-                _print_report(report)
+    for report in services.load_returns(
+        open_database(args.db), args.files, loaded_by=args.loaded_by
+    ):
+        reports.append(report)
+        if args.json:
+            print(json.dumps(report.as_dict()), flush=True)
+        else:
+            _print_report(report)
     rejected = sum(r.status == "rejected" for r in reports)
     if not args.json and len(reports) > 1:
         print(
@@ -201,12 +200,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from etl.seed import seed
-    from wdp.db.queries import database_summary
 
-    path = db_path(args.db)
-    with open_db(path, create=True) as con:
-        result = seed(con)
-        summary = database_summary(con)
+    db = open_database(args.db, create=True)
+    result = seed(db)
+    summary = db.database_summary()
     if args.json:
         print(json.dumps({**result.as_dict(), "summary": summary}, default=str))
     else:
@@ -214,7 +211,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
         for report in result.reports:
             counts[report.status] = counts.get(report.status, 0) + 1
         print(
-            f"Seeded {path}: reference data "
+            f"Seeded {db.name}: reference data "
             + ", ".join(f"{t} {n:,}" for t, n in result.reference.items())
         )
         print(
@@ -281,10 +278,11 @@ def cmd_import_fingertips(args: argparse.Namespace) -> int:
         print("Give --indicator-id and --indicator-name together.", file=sys.stderr)
         return EXIT_PROBLEM
     rejected = 0
-    with open_db(db_path(args.db)) as con:
+    db = open_database(args.db)
+    with db.session(write=True):
         for file in args.files:
             report = import_file(
-                con, file, indicator_id=args.indicator_id, indicator_name=args.indicator_name
+                db, file, indicator_id=args.indicator_id, indicator_name=args.indicator_name
             )
             rejected += report.status == "rejected"
             if args.json:
@@ -301,10 +299,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     if register is not None and not register.is_file():
         print(f"--register {register}: no such file.", file=sys.stderr)
         return EXIT_PROBLEM
-    path = db_path(args.db)
-    with open_db(path, create=True) as con:
-        counts = init_database(con, register=register)
-    print(f"Database {path} ready: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    db = open_database(args.db, create=True)
+    counts = init_database(db, register=register)
+    print(f"Database {db.name} ready: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
     if register is None:
         print("No pathfinder register given: load one with --register before loading returns.")
     return EXIT_OK
@@ -313,17 +310,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_accounts(args: argparse.Namespace) -> int:
     import getpass
 
-    from wdp.auth import check_new_account, hash_password
-    from wdp.db import accounts
-
-    path = db_path(args.db)
+    db = open_database(args.db)
     if args.action == "list":
-        with open_db(path, read_only=True) as con:
-            print(accounts.list_accounts(con).to_string(index=False))
+        print(db.list_accounts().to_string(index=False))
         return EXIT_OK
     if args.action == "remove":
-        with open_db(path) as con:
-            removed = accounts.remove_account(con, args.email)
+        removed = services.remove_account(db, args.email)
         print(f"Removed {args.email}." if removed else f"There is no account {args.email}.")
         return EXIT_OK if removed else EXIT_PROBLEM
     password = None
@@ -333,35 +325,21 @@ def cmd_accounts(args: argparse.Namespace) -> int:
             if args.password_stdin
             else getpass.getpass(f"Password for {args.email}: ")
         )
+    change = services.save_account(
+        db, email=args.email, role=args.role, pathfinder_code=args.pathfinder, password=password
+    )
+    for problem in change.problems:
+        print(problem, file=sys.stderr)
+    if not change.saved:
+        return EXIT_PROBLEM
     pathfinder = args.pathfinder.strip().upper() if args.pathfinder else None
-    problems = check_new_account(args.role, pathfinder, password)
-    with open_db(path) as con:
-        from wdp.db.queries import validation_reference
-
-        if pathfinder and pathfinder not in validation_reference(con).pathfinders:
-            problems.append(f"{pathfinder} is not a pathfinder in the register.")
-        if problems:
-            for problem in problems:
-                print(problem, file=sys.stderr)
-            return EXIT_PROBLEM
-        accounts.save_account(
-            con,
-            email=args.email,
-            role=args.role,
-            pathfinder_code=pathfinder,
-            password_hash=hash_password(password) if password else None,
-        )
-    print(f"Saved {args.email} ({args.role}{', ' + pathfinder if pathfinder else ''}).")
+    print(f"Saved {change.email} ({args.role}{', ' + pathfinder if pathfinder else ''}).")
     return EXIT_OK
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from wdp.db.queries import database_summary
-
-    path = db_path(args.db)
-    with open_db(path, read_only=True) as con:
-        summary = database_summary(con)
-    summary = {"database": str(path), **summary}
+    db = open_database(args.db)
+    summary = {"database": db.name, **db.database_summary()}
     if args.json:
         print(json.dumps(summary, default=str))
     else:
@@ -377,30 +355,20 @@ def cmd_pack(args: argparse.Namespace) -> int:
     """The board pack, as the dashboard builds it, for a schedule or a script."""
     import time
 
-    from wdp.boardpack import BoardPackError, PackFilters, compose, render_pack
-    from wdp.db.accounts import find_account, is_sample_database
-    from wdp.db.connection import ensure_schema, scope_to_pathfinder
+    from wdp.boardpack import BoardPackError, PackFilters, render_pack
 
     started = time.perf_counter()
-    path = db_path(args.db)
-    ensure_schema(path)  # as the app does: an older database is upgraded before it is read
+    db = open_database(args.db)
+    db.ensure_schema()  # as the app does: an older database is upgraded before it is read
+    user = None
+    if args.as_email:
+        user = services.account_for(db, args.as_email)
+        if user is None:
+            print(f"There is no enabled account {args.as_email!r} in {db.name}.", file=sys.stderr)
+            return EXIT_PROBLEM
     filters = PackFilters.from_params({name: getattr(args, name) for name in PACK_FILTERS})
-    audience = args.audience or "WDP programme board"
-    with open_db(path, read_only=True) as con:
-        if args.as_email:
-            user = find_account(con, args.as_email)
-            if user is None or user.disabled or (user.is_demo and not is_sample_database(con)):
-                print(f"There is no enabled account {args.as_email!r} in {path}.", file=sys.stderr)
-                return EXIT_PROBLEM
-            if user.role == "lead":
-                scope_to_pathfinder(con, user.pathfinder_code)
-                filters = PackFilters(**{**filters.__dict__, "pathfinder": user.pathfinder_code})
-                audience = (
-                    args.audience or f"{user.email} (pathfinder lead, {user.pathfinder_code})"
-                )
-        elif filters.pathfinder:
-            scope_to_pathfinder(con, filters.pathfinder)
-        deck = compose(con, filters, audience=audience)
+    view = services.pack_view(db, filters, user=user, audience=args.audience)
+    deck = services.compose_pack(view)
     try:
         pack = render_pack(deck)
     except BoardPackError as error:
@@ -428,9 +396,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from etl.backup import backup
-
-    result = backup(db_path(args.db), Path(args.to))
+    result = services.backup(open_database(args.db), Path(args.to))
     tables = result.manifest["tables"]
     rows = sum(t["rows"] for t in tables.values())
     print(
@@ -441,9 +407,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from etl.backup import restore
-
-    manifest = restore(Path(args.backup), Path(args.db), force=args.force)
+    manifest = services.restore(Path(args.backup), args.db, force=args.force)
     print(
         f"Restored the backup of {manifest['created_at']} to {args.db}: "
         f"{len(manifest['tables'])} tables, every one matching the backup's manifest."
@@ -477,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Stopped. Any file being loaded was rolled back.", file=sys.stderr)
         return 130
     except Exception as error:
-        if os.environ.get("WDP_DEBUG"):
+        if config.debug():
             raise
         from etl.seed import CsvError
 

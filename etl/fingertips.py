@@ -20,11 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
-
-from etl.load import default_loader, file_sha256
-from wdp.db import public
-from wdp.db.connection import DatabaseError
+from etl.load import default_loader
+from wdp.db import Database, DatabaseNotSetUp, UnreadableInput, public
+from wdp.files import file_sha256
 
 Status = Literal["imported", "unchanged", "rejected"]
 PROGRAMMES = ("breast", "cervical", "bowel")
@@ -75,16 +73,20 @@ def describe_indicator(name: str) -> dict[str, str | None]:
 
 
 def import_file(
-    con: duckdb.DuckDBPyConnection,
+    db: Database,
     path: str | Path,
     *,
     indicator_id: int | None = None,
     indicator_name: str | None = None,
     imported_by: str | None = None,
 ) -> ImportReport:
-    """Import one export. Never raises for a bad file: the report says what was wrong."""
-    if not public.has_area_codes(con):
-        raise DatabaseError(
+    """Import one export. Never raises for a bad file: the report says what was wrong.
+
+    One connection for the whole import (its staging tables live on it); each step that changes
+    the database is a transaction of its own, the swap of the indicator's rows included.
+    """
+    if not db.has_area_codes():
+        raise DatabaseNotSetUp(
             "This database has no ONS area codes, so old codes cannot be mapped. Run "
             "`python -m etl init` (or `python -m etl seed`) first."
         )
@@ -97,15 +99,16 @@ def import_file(
     }
     # The file's SHA-256 is computed in a second thread while DuckDB reads the file (hashlib
     # releases the GIL): it is needed only to record the import or to find it unchanged.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool, db.session(write=True):
         audit["_digest"] = pool.submit(file_sha256, path)
         try:
-            return _import(con, path, report, audit, indicator_id, indicator_name)
+            return _import(db, path, report, audit, indicator_id, indicator_name)
         except OSError as error:
             report.errors.append(f"The file could not be read: {error.strerror}.")
             return report
         finally:
-            public.drop_staging(con)
+            with db.write() as tx:
+                tx.drop_staging()
 
 
 def _settle(audit: dict[str, Any]) -> None:
@@ -116,42 +119,40 @@ def _settle(audit: dict[str, Any]) -> None:
 
 
 def _reject(
-    con: duckdb.DuckDBPyConnection, report: ImportReport, audit: dict[str, Any], message: str
+    db: Database, report: ImportReport, audit: dict[str, Any], message: str
 ) -> ImportReport:
     _settle(audit)
     report.errors.append(message)
-    public.record_import(
-        con,
-        {
-            **audit,
-            "status": "rejected",
-            "indicator_id": report.indicator_id,
-            "report": report.as_dict(),
-        },
-    )
+    with db.write() as tx:
+        tx.record_import(
+            {
+                **audit,
+                "status": "rejected",
+                "indicator_id": report.indicator_id,
+                "report": report.as_dict(),
+            }
+        )
     return report
 
 
-def _import(con, path, report, audit, indicator_id, indicator_name) -> ImportReport:
+def _import(db: Database, path, report, audit, indicator_id, indicator_name) -> ImportReport:
     if path.suffix.lower() not in (".csv", ".txt"):
         return _reject(
-            con,
+            db,
             report,
             audit,
             f"{path.name} is not a CSV file. Download the "
             "indicator from Fingertips as CSV ('all data for one indicator').",
         )
     try:
-        columns = public.stage_csv(con, path)
-    except duckdb.Error as error:
-        first = str(error).splitlines()[0]
-        return _reject(
-            con, report, audit, f"{path.name} could not be read as a CSV file ({first})."
-        )
+        with db.write() as tx:
+            columns = tx.stage_csv(path)
+    except UnreadableInput as error:
+        return _reject(db, report, audit, f"{path.name} could not be read as a CSV file ({error}).")
     layout, missing = public.detect_layout(columns)
     if layout is None:
         return _reject(
-            con,
+            db,
             report,
             audit,
             f"{path.name} is not a Fingertips indicator export: it has no column(s) "
@@ -163,7 +164,7 @@ def _import(con, path, report, audit, indicator_id, indicator_name) -> ImportRep
         indicator_id is None or not indicator_name
     ):
         return _reject(
-            con,
+            db,
             report,
             audit,
             f"{path.name} is in the older PHE layout, which does not say which "
@@ -172,20 +173,17 @@ def _import(con, path, report, audit, indicator_id, indicator_name) -> ImportRep
     if public.LAYOUTS[layout]["indicator_id"] is not None:
         indicator_id = indicator_name = None  # the file says; never second-guess it
     try:
-        public.stage_rows(
-            con, path, layout, indicator_id=indicator_id, indicator_name=indicator_name
-        )
-    except duckdb.Error as error:  # a malformed line past the header is found only here
-        first = str(error).splitlines()[0]
-        return _reject(
-            con, report, audit, f"{path.name} could not be read as a CSV file ({first})."
-        )
-    found = public.staged_indicators(con)
+        with db.write() as tx:
+            tx.stage_rows(path, layout, indicator_id=indicator_id, indicator_name=indicator_name)
+    except UnreadableInput as error:  # a malformed line past the header is found only here
+        return _reject(db, report, audit, f"{path.name} could not be read as a CSV file ({error}).")
+    with db.write() as tx:
+        found = tx.staged_indicators()
     ids = [i for i, _, _ in found if i is not None]
     if len(ids) != 1:
         what = "no indicator id" if not ids else f"{len(ids)} indicators ({ids[:5]})"
         return _reject(
-            con,
+            db,
             report,
             audit,
             f"{path.name} holds {what}; an import takes one "
@@ -194,14 +192,16 @@ def _import(con, path, report, audit, indicator_id, indicator_name) -> ImportRep
     report.indicator_id = ids[0]
     report.indicator_name = next(n for i, n, _ in found if i == ids[0])
     audit["indicator_id"] = report.indicator_id
-    report.details = public.staged_report(con)
+    with db.write() as tx:
+        report.details = tx.staged_report()
     _settle(audit)
-    if public.indicator_fingerprint(con, report.indicator_id) == audit["content_sha256"]:
+    if db.indicator_fingerprint(report.indicator_id) == audit["content_sha256"]:
         report.status = "unchanged"
-        public.record_import(con, {**audit, "status": "unchanged", "report": report.as_dict()})
+        with db.write() as tx:
+            tx.record_import({**audit, "status": "unchanged", "report": report.as_dict()})
         return report
     if report.details["rows_loaded"] == 0:
-        return _reject(con, report, audit, f"{path.name} has no rows with a value to load.")
+        return _reject(db, report, audit, f"{path.name} has no rows with a value to load.")
     indicator = {
         "indicator_id": report.indicator_id,
         "indicator_name": report.indicator_name,
@@ -209,5 +209,6 @@ def _import(con, path, report, audit, indicator_id, indicator_name) -> ImportRep
         **describe_indicator(report.indicator_name or ""),
     }
     report.status = "imported"
-    public.replace_indicator(con, indicator=indicator, report=report.as_dict(), audit=audit)
+    with db.write() as tx:
+        tx.replace_indicator(indicator=indicator, report=report.as_dict(), audit=audit)
     return report

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
-
 from etl.validate import ValidatedReturn, validate_workbook
 from etl.workbook import read_workbook
-from wdp.db import queries, writes
-from wdp.db.connection import DatabaseError
+from wdp.db import Database, DatabaseNotSetUp
+from wdp.db.queries import ValidationReference
 from wdp.domain import Issue, ReportingPeriod
+from wdp.files import file_sha256
 
 log = logging.getLogger(__name__)
 Status = Literal["accepted", "rejected", "unchanged"]
@@ -63,17 +61,6 @@ def default_loader() -> str:
         return "cli"
 
 
-def file_sha256(path: Path) -> tuple[str, int]:
-    """A file's SHA-256 (hex) and size, read in chunks (for 'same file again' checks)."""
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
 def _record(validated: ValidatedReturn | None) -> dict[str, Any]:
     """Submission columns taken from a (possibly partly) validated return."""
     if validated is None:
@@ -94,7 +81,7 @@ def _record(validated: ValidatedReturn | None) -> dict[str, Any]:
 
 
 def check_return(
-    path: Path, reference: queries.ValidationReference, *, only_pathfinder: str | None = None
+    path: Path, reference: ValidationReference, *, only_pathfinder: str | None = None
 ) -> tuple[ValidatedReturn | None, list[Issue]]:
     """Read and validate a workbook without loading it (the upload preview uses this too)."""
     workbook, issues = read_workbook(path)
@@ -119,7 +106,7 @@ def check_return(
 
 
 def load_return(
-    con: duckdb.DuckDBPyConnection,
+    db: Database,
     path: str | Path,
     *,
     loaded_by: str | None = None,
@@ -129,13 +116,18 @@ def load_return(
 ) -> LoadReport:
     """Validate and load one workbook. Never raises for bad input: the report says what's wrong.
 
-    Raises ``DatabaseError`` only when the database itself is not ready (no reference data).
+    Raises ``DatabaseNotSetUp`` only when the database itself is not ready (no reference data).
     ``loaded_at`` defaults to now; the sample programme sets it to replay its history.
     ``only_pathfinder`` refuses a return for any other pathfinder (a lead's upload).
+
+    Two transactions: the attempt is committed first, so a load killed half-way still shows as
+    not completed; then the outcome (the return's rows and its audit record, or the rejection)
+    commits all together or not at all. Run it in ``db.session(write=True)`` to keep one
+    connection, and the right to write, for the whole load.
     """
-    missing = queries.missing_reference_data(con)
+    missing = db.missing_reference_data()
     if missing:
-        raise DatabaseError(
+        raise DatabaseNotSetUp(
             f"This database lacks reference data ({', '.join(missing)}), so returns cannot be "
             "checked. Set it up "
             "with `python -m etl init --register PATHFINDERS.csv` (or `python -m etl seed` for the "
@@ -149,30 +141,30 @@ def load_return(
         "loaded_by": loaded_by,
         "loaded_at": loaded_at or dt.datetime.now(),
     }
-    # Committed before anything else, so a load killed half-way still shows as not completed.
-    attempt = writes.start_attempt(
-        con, file_name=name, loaded_by=loaded_by, started_at=base["loaded_at"]
-    )
+    with db.write() as tx:
+        attempt = tx.start_attempt(
+            file_name=name, loaded_by=loaded_by, started_at=base["loaded_at"]
+        )
     try:
         sha, size = file_sha256(path)
     except OSError as error:
         issue = Issue(None, None, None, None, f"The file could not be read: {error.strerror}.")
-        submission_id = writes.write_submission(
-            con,
-            {**base, "content_sha256": "", "status": "rejected", "errors": [issue.as_dict()]},
-            attempt_id=attempt,
-        )
+        with db.write() as tx:
+            submission_id = tx.write_submission(
+                {**base, "content_sha256": "", "status": "rejected", "errors": [issue.as_dict()]},
+                attempt_id=attempt,
+            )
         return LoadReport(str(path), "rejected", errors=[issue], submission_id=submission_id)
     base.update(content_sha256=sha, file_bytes=size)
 
-    repeat = queries.accepted_submission_with_hash(con, sha)
+    repeat = db.accepted_submission_with_hash(sha)
     if repeat is not None:
-        submission_id = writes.write_submission(
-            con,
-            {**base, "status": "unchanged", "repeats_submission_id": repeat},
-            attempt_id=attempt,
-        )
-        original = queries.submission_record(con, repeat)
+        with db.write() as tx:
+            submission_id = tx.write_submission(
+                {**base, "status": "unchanged", "repeats_submission_id": repeat},
+                attempt_id=attempt,
+            )
+            original = tx.submission_record(repeat)
         return LoadReport(
             str(path),
             "unchanged",
@@ -183,7 +175,7 @@ def load_return(
         )
 
     validated, issues = check_return(
-        path, queries.validation_reference(con), only_pathfinder=only_pathfinder
+        path, db.validation_reference(), only_pathfinder=only_pathfinder
     )
     warnings = validated.warnings if validated else []
     rows = validated.row_counts if validated else {}
@@ -205,9 +197,10 @@ def load_return(
     )
     if validated is not None and validated.ok:
         try:
-            report.submission_id = writes.write_submission(
-                con, {**record, "status": "accepted"}, validated.frames, attempt_id=attempt
-            )
+            with db.write() as tx:
+                report.submission_id = tx.write_submission(
+                    {**record, "status": "accepted"}, validated.frames, attempt_id=attempt
+                )
             report.status = "accepted"
             return report
         except Exception as error:  # anything at all: the transaction has rolled back
@@ -223,7 +216,8 @@ def load_return(
             )
             report.errors = [issue]
             record["errors"] = [issue.as_dict()]
-    report.submission_id = writes.write_submission(
-        con, {**record, "status": "rejected"}, attempt_id=attempt
-    )
+    with db.write() as tx:
+        report.submission_id = tx.write_submission(
+            {**record, "status": "rejected"}, attempt_id=attempt
+        )
     return report

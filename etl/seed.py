@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,7 +30,7 @@ from etl.reference import (
 )
 from etl.workbook import display_value
 from wdp.config import REFERENCE_DIR, SAMPLE_DIR, SCREENING_DIR
-from wdp.db import writes
+from wdp.db import Database, Transaction
 from wdp.domain import AreaType, Issue, Measure, Programme
 
 REGISTER_FILE = "pathfinders.csv"
@@ -136,40 +135,41 @@ def read_standards(path: Path = REFERENCE_DIR / STANDARDS_FILE) -> pd.DataFrame:
     return frame
 
 
-def load_reference(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Replace the shipped reference tables (ODS practices, ONS areas and changes, services,
-    national standards)."""
-    return {
-        "ref_standard": writes.replace_reference(con, "ref_standard", read_standards()),
-        "ref_gp_practice": writes.replace_reference(con, "ref_gp_practice", read_gp_practices()),
-        "ref_area": writes.replace_reference(con, "ref_area", read_areas()),
-        "ref_area_change": writes.replace_reference(con, "ref_area_change", read_area_changes()),
-        "ref_screening_service": writes.replace_reference(
-            con, "ref_screening_service", read_screening_services()
-        ),
-        "ref_area_parent": writes.replace_reference(con, "ref_area_parent", read_area_parents()),
-        "ref_icb": writes.replace_reference(con, "ref_icb", read_icbs()),
-    }
+# The shipped reference tables (ODS practices, ONS areas and changes, services, standards) and
+# the reader of each file.
+REFERENCE_READERS = {
+    "ref_standard": read_standards,
+    "ref_gp_practice": read_gp_practices,
+    "ref_area": read_areas,
+    "ref_area_change": read_area_changes,
+    "ref_screening_service": read_screening_services,
+    "ref_area_parent": read_area_parents,
+    "ref_icb": read_icbs,
+}
 
 
-def init_database(con: duckdb.DuckDBPyConnection, *, register: Path | None) -> dict[str, int]:
-    """A database ready for real returns: reference data and, if given, the pathfinder register."""
-    counts = load_reference(con)
-    if register is not None:
-        counts["ref_pathfinder"] = writes.replace_reference(
-            con, "ref_pathfinder", read_register(register)
-        )
+def load_reference(tx: Transaction) -> dict[str, int]:
+    """Replace the shipped reference tables, in the caller's transaction; rows per table."""
+    return {table: tx.replace_reference(table, read()) for table, read in REFERENCE_READERS.items()}
+
+
+def init_database(db: Database, *, register: Path | None) -> dict[str, int]:
+    """A database ready for real returns: reference data and, if given, the pathfinder register
+    (one transaction: a bad register leaves the database as it was)."""
+    frame = read_register(register) if register is not None else None
+    with db.write() as tx:
+        counts = load_reference(tx)
+        if frame is not None:
+            counts["ref_pathfinder"] = tx.replace_reference("ref_pathfinder", frame)
     return counts
 
 
-def import_public_data(
-    con: duckdb.DuckDBPyConnection, directory: Path = SCREENING_DIR
-) -> list[ImportReport]:
+def import_public_data(db: Database, directory: Path = SCREENING_DIR) -> list[ImportReport]:
     """Import the shipped public screening exports listed in the folder's manifest."""
     manifest = json.loads((directory / "manifest.json").read_text())
     return [
         import_file(
-            con,
+            db,
             directory / entry["file"],
             indicator_id=entry.get("indicator_id"),
             indicator_name=entry.get("indicator_name"),
@@ -190,13 +190,11 @@ DEMO_ACCOUNTS = (
 )
 
 
-def create_demo_accounts(con: duckdb.DuckDBPyConnection) -> int:
+def create_demo_accounts(tx: Transaction) -> int:
     from wdp.auth import hash_password
-    from wdp.db import accounts
 
     for email, role, pathfinder, password in DEMO_ACCOUNTS:
-        accounts.save_account(
-            con,
+        tx.save_account(
             email=email,
             role=role,
             pathfinder_code=pathfinder,
@@ -233,19 +231,25 @@ class SeedResult:
         }
 
 
-def seed(con: duckdb.DuckDBPyConnection, *, sample_dir: Path = SAMPLE_DIR) -> SeedResult:
+def seed(db: Database, *, sample_dir: Path = SAMPLE_DIR) -> SeedResult:
     """Reference data, public screening data, the sample register and benchmarks, then every
-    sample return."""
+    sample return, on one connection (``db`` may be a new file: open it with ``create``)."""
+    with db.session(write=True):
+        return _seed(db, sample_dir)
+
+
+def _seed(db: Database, sample_dir: Path) -> SeedResult:
     result = SeedResult()
-    result.reference = load_reference(con)
-    result.reference["ref_pathfinder"] = writes.replace_reference(
-        con, "ref_pathfinder", read_register(sample_dir / REGISTER_FILE)
-    )
-    result.reference["benchmark_screening"] = writes.replace_reference(
-        con, "benchmark_screening", read_benchmark(sample_dir / BENCHMARK_FILE)
-    )
-    result.reference["account (demo)"] = create_demo_accounts(con)
-    result.public = import_public_data(con)
+    register = read_register(sample_dir / REGISTER_FILE)
+    benchmark = read_benchmark(sample_dir / BENCHMARK_FILE)
+    with db.write() as tx:
+        result.reference = load_reference(tx)
+        result.reference["ref_pathfinder"] = tx.replace_reference("ref_pathfinder", register)
+        result.reference["benchmark_screening"] = tx.replace_reference(
+            "benchmark_screening", benchmark
+        )
+        result.reference["account (demo)"] = create_demo_accounts(tx)
+    result.public = import_public_data(db)
     for report in result.public:
         if report.status == "rejected":
             result.unexpected.append(f"{Path(report.file).name}: {'; '.join(report.errors)}")
@@ -253,7 +257,7 @@ def seed(con: duckdb.DuckDBPyConnection, *, sample_dir: Path = SAMPLE_DIR) -> Se
     for entry in manifest["returns"]:
         submitted = entry.get("submitted_at")
         report = load_return(
-            con,
+            db,
             sample_dir / entry["file"],
             loaded_by=SAMPLE_LOADER,
             loaded_at=dt.datetime.fromisoformat(submitted) if submitted else None,

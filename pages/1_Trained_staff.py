@@ -3,12 +3,14 @@ GP practice, against the ~350 the programme reports. Render only: see wdp.ui.tra
 
 import streamlit as st
 
-from wdp import ui
 from wdp.charts import training as charts
 from wdp.config import REPORTED_CHAMPIONS
+from wdp.ui import page
 from wdp.ui import training as view
+from wdp.ui.data import reads
+from wdp.ui.exports import download_csv
 
-summary = ui.setup_page("Trained staff")
+summary = page.setup(__file__)
 st.caption(
     "General-practice staff trained as Digital Health Champions, from the pathfinders' returns "
     "that currently count. Choose a reporting period (figures are to date at its end) and a "
@@ -16,15 +18,15 @@ st.caption(
 )
 scope = view.read_scope(summary["reporting_periods"], page=view.PAGE)
 
-months = charts.month_table(view.champions_by_month(**scope.kwargs))
+months = charts.month_table(reads.champions_by_month(**scope.kwargs))
 if months.empty or months["Trained in the month"].sum() == 0:
     st.info(scope.nothing("champions trained"))
-    ui.definitions(view.DEFINITIONS)
+    page.definitions(view.DEFINITIONS)
     st.stop()
 
-by_pathfinder = charts.pathfinder_table(view.champions_by_pathfinder(**scope.kwargs))
-by_role = charts.role_table(view.champions_by_role(**scope.kwargs))
-by_practice = charts.practice_table(view.champions_by_practice(**scope.kwargs))
+by_pathfinder = charts.pathfinder_table(reads.champions_by_pathfinder(**scope.kwargs))
+by_role = charts.role_table(reads.champions_by_role(**scope.kwargs))
+by_practice = charts.practice_table(reads.champions_by_practice(**scope.kwargs))
 reported = None if scope.pathfinder else REPORTED_CHAMPIONS
 
 cards = st.columns(3)
@@ -50,7 +52,7 @@ cards[2].metric(
     border=True,
 )
 
-ui.show_chart(
+page.show_chart(
     charts.cumulative_champions_figure(
         months, title=scope.title("Champions trained to date, by month"), reported=reported
     ),
@@ -64,14 +66,14 @@ ui.show_chart(
 
 left, right = st.columns(2)
 with left:
-    ui.show_chart(
+    page.show_chart(
         charts.champions_by_month_figure(months, title=scope.title("Champions trained each month")),
         months,
         key="training_month",
         filename="champions_each_month.csv",
     )
 with right:
-    ui.show_chart(
+    page.show_chart(
         charts.champions_by_role_figure(by_role, title=scope.title("Champions by staff role")),
         by_role,
         key="training_role",
@@ -80,7 +82,7 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    ui.show_chart(
+    page.show_chart(
         charts.champions_by_pathfinder_figure(
             by_pathfinder, title=scope.title("Champions by pathfinder")
         ),
@@ -89,7 +91,7 @@ with left:
         filename="champions_by_pathfinder.csv",
     )
 with right:
-    ui.show_chart(
+    page.show_chart(
         charts.champions_by_practice_figure(
             by_practice, title=scope.title("Champions by GP practice")
         ),
@@ -103,9 +105,9 @@ with right:
     )
 
 st.subheader("Training returned")
-records = charts.records_table(view.training_records(**scope.kwargs))
+records = charts.records_table(reads.training_records(**scope.kwargs))
 st.caption(f"{len(records)} rows: {scope.who}, {scope.periods}. Newest first.")
 st.dataframe(records, hide_index=True, height=400)
-ui.download_csv(records, filename="champions_trained.csv", key="training_records_csv")
+download_csv(records, filename="champions_trained.csv", key="training_records_csv")
 
-ui.definitions(view.DEFINITIONS)
+page.definitions(view.DEFINITIONS)

@@ -4,31 +4,29 @@ the loaders in wdp.ui.status, the tables and chart from wdp.charts.status."""
 
 import streamlit as st
 
-from wdp import ui
 from wdp.charts import status as build
 from wdp.config import RETURN_DUE_DAYS
-from wdp.ui import status as data
+from wdp.ui import page
+from wdp.ui import status as view
+from wdp.ui.data import reads
+from wdp.ui.exports import download_csv
 
-PAGE = data.PAGE
+PAGE = view.PAGE
 DATE = st.column_config.DatetimeColumn(format="D MMM YYYY")
 
-ui.setup_page("Pathfinder status")
-periods = data.reporting_periods()
+page.setup(__file__)
+periods = reads.reporting_periods()
 if periods.empty:
-    st.info(
-        "No returns have been loaded yet, so there is no status to show. Load a pathfinder's "
-        "return with `python -m etl load FILE.xlsx`, or build the sample with `python -m etl seed`."
-    )
-    st.stop()
-period = data.choose_period(periods)
-status = data.pathfinder_status(period=period)
-pathfinder = data.choose_pathfinder(status)
-tracker = data.submission_tracker(period=period)
+    page.no_returns_yet(", so there is no status to show")
+period = view.choose_period(periods)
+status = reads.pathfinder_status(period=period)
+pathfinder = view.choose_pathfinder(status)
+tracker = reads.submission_tracker(period=period)
 counts = build.tracker_counts(tracker, period=period)
-as_of = ui.format_timestamp(data.latest_load_time())
+as_of = page.format_timestamp(reads.latest_load_time())
 
 st.subheader(f"Where each pathfinder is: {period}")
-data.return_cards(counts, period=period, as_of=as_of)
+view.return_cards(counts, period=period, as_of=as_of)
 st.caption(
     "Each pathfinder as its latest return up to this period left it. Overdue milestones: due on "
     "or before the period's last day and neither complete nor cancelled."
@@ -43,10 +41,10 @@ st.dataframe(
         "Last return loaded": DATE,
     },
 )
-ui.download_csv(table.data, filename=f"pathfinder_status_{period}.csv", key=f"{PAGE}_table_csv")
+download_csv(table.data, filename=f"pathfinder_status_{period}.csv", key=f"{PAGE}_table_csv")
 
-by_period = data.rag_by_period(period=period)
-ui.show_chart(
+by_period = reads.rag_by_period(period=period)
+page.show_chart(
     build.rag_figure(by_period),
     build.rag_frame(by_period),
     key=f"{PAGE}_rag",
@@ -64,7 +62,7 @@ st.dataframe(build.tracker_grid(tracker), hide_index=True, height="content")
 chase = build.chase_list(tracker)
 if chase.empty:
     st.success(f"Nothing to chase: every return expected up to {period} has been received.")
-ui.download_csv(
+download_csv(
     chase,
     filename=f"chase_list_{period}.csv",
     key=f"{PAGE}_chase_csv",
@@ -75,24 +73,24 @@ names = dict(zip(status["pathfinder_code"], status["pathfinder_name"], strict=Tr
 who = names[pathfinder] if pathfinder else "all pathfinders"
 if pathfinder:
     st.subheader(f"{who}: {period}")
-    data.pathfinder_summary(status, pathfinder)
+    view.pathfinder_summary(status, pathfinder)
 st.subheader(f"Milestones: {who}")
-ms = data.milestones(period=period, pathfinder=pathfinder)
+ms = reads.milestones(period=period, pathfinder=pathfinder)
 if ms.empty:
     st.info(f"No milestones in the returns for {who} up to {period}.")
 else:
     st.dataframe(build.milestone_table(ms), hide_index=True)
-    ui.download_csv(ms, filename=f"milestones_{period}.csv", key=f"{PAGE}_ms_csv")
+    download_csv(ms, filename=f"milestones_{period}.csv", key=f"{PAGE}_ms_csv")
 
 st.subheader(f"Risks: {who}")
-rk = data.risks(period=period, pathfinder=pathfinder)
+rk = reads.risks(period=period, pathfinder=pathfinder)
 if rk.empty:
     st.info(f"No risks in the returns for {who} up to {period}.")
 else:
     st.dataframe(build.risk_table(rk), hide_index=True)
-    ui.download_csv(rk, filename=f"risks_{period}.csv", key=f"{PAGE}_risk_csv")
+    download_csv(rk, filename=f"risks_{period}.csv", key=f"{PAGE}_risk_csv")
 
-ui.definitions(
+page.definitions(
     {
         "Expected": "a return is expected for every quarter from the pathfinder's first "
         "accepted return onwards (the register holds no start date).",

@@ -4,22 +4,24 @@ outcomes. Render only: see wdp.ui.activity."""
 
 import streamlit as st
 
-from wdp import ui
 from wdp.charts import activity as charts
 from wdp.charts.training import format_count
 from wdp.ui import activity as view
+from wdp.ui import page
+from wdp.ui.data import reads
+from wdp.ui.exports import download_csv
 from wdp.ui.training import read_scope
 
-summary = ui.setup_page("Campaign activity")
+summary = page.setup(__file__)
 st.info(view.OUTPUTS_NOTE, icon=":material/campaign:")
 scope = read_scope(summary["reporting_periods"], page=view.PAGE)
 
-by_pathfinder = charts.pathfinder_activity_table(view.activity_by_pathfinder(**scope.kwargs))
+by_pathfinder = charts.pathfinder_activity_table(reads.activity_by_pathfinder(**scope.kwargs))
 if by_pathfinder.empty:
     st.info(scope.nothing("campaign activity"))
-    ui.definitions(view.DEFINITIONS)
+    page.definitions(view.DEFINITIONS)
     st.stop()
-by_month = charts.month_activity_table(view.activity_by_month(**scope.kwargs))
+by_month = charts.month_activity_table(reads.activity_by_month(**scope.kwargs))
 
 st.caption(f"Totals to date: {scope.who}, {scope.periods}.")
 for card, (label, total) in zip(
@@ -37,7 +39,7 @@ measure = st.segmented_control(
 )
 label = charts.MEASURES[measure]
 
-ui.show_chart(
+page.show_chart(
     charts.activity_by_month_figure(
         by_month, measure=measure, title=scope.title(f"{label} by month")
     ),
@@ -45,7 +47,7 @@ ui.show_chart(
     key="activity_month",
     filename="activity_by_month.csv",
 )
-ui.show_chart(
+page.show_chart(
     charts.activity_by_pathfinder_figure(
         by_pathfinder, measure=measure, title=scope.title(f"{label} by pathfinder")
     ),
@@ -55,7 +57,7 @@ ui.show_chart(
 )
 
 st.subheader("Top posts by reach")
-posts = charts.top_posts_table(view.top_posts(**scope.kwargs, limit=view.TOP_POSTS))
+posts = charts.top_posts_table(reads.top_posts(**scope.kwargs, limit=view.TOP_POSTS))
 if posts.empty:
     st.info(f"No single notable posts were returned for {scope.who}, {scope.periods}.")
 else:
@@ -69,6 +71,6 @@ else:
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(format="localized") for c in counts},
     )
-    ui.download_csv(posts, filename="top_posts.csv", key="activity_top_posts_csv")
+    download_csv(posts, filename="top_posts.csv", key="activity_top_posts_csv")
 
-ui.definitions(view.DEFINITIONS)
+page.definitions(view.DEFINITIONS)

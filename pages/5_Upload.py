@@ -1,16 +1,16 @@
 """Upload a return: download the template, upload the workbook, read the report, confirm.
-Render only: the steps are in wdp.ui.upload; sign-in in wdp.ui.auth."""
+Widgets in wdp.ui.upload; the load itself is wdp.services.load_upload, as the CLI's."""
 
 import hashlib
 from pathlib import Path
 
 import streamlit as st
 
-from wdp import ui
-from wdp.ui import auth, upload
+from wdp.config import MAX_RETURN_BYTES
+from wdp.ui import page, upload
 
-ui.setup_page("Upload a return")
-user = auth.require("lead", "director", "admin")
+page.setup(__file__)
+user = page.signed_in_user(__file__)
 
 st.markdown(
     "1. Download the template (pre-filled with your pathfinder and the quarter due).\n"
@@ -21,7 +21,7 @@ st.markdown(
 )
 upload.template_download(user)
 st.caption(
-    f"Excel workbooks (.xlsx) only, up to {upload.MAX_RETURN_BYTES // 1_000_000} MB. "
+    f"Excel workbooks (.xlsx) only, up to {MAX_RETURN_BYTES // 1_000_000} MB. "
     "Macros are never run; formulas are read as their saved values."
 )
 uploaded = st.file_uploader(

@@ -3,42 +3,42 @@ Render only: queries in wdp.db.quality and wdp.db.status."""
 
 import streamlit as st
 
-from wdp import charts, ui
-from wdp.db import quality, status
-from wdp.ui import auth
+from wdp import charts
+from wdp.ui import page
+from wdp.ui.data import reads
+from wdp.ui.exports import download_csv
 
-ui.setup_page("Data quality")
-auth.require("director", "admin", "viewer")
+page.setup(__file__)
 
-periods = ui.cached_query(status.reporting_periods)()
+periods = reads.reporting_periods()
 if periods.empty:
     st.info("No returns have been loaded yet, so there is nothing to judge.")
     st.stop()
 latest = str(periods["reporting_period"].iloc[-1])
 table = charts.quality_table(
-    ui.cached_query(status.submission_tracker)(period=latest),
-    ui.cached_query(quality.attempts_by_pathfinder)(),
+    reads.submission_tracker(period=latest),
+    reads.attempts_by_pathfinder(),
 )
 st.subheader(f"Each pathfinder, all quarters to {latest}")
 st.dataframe(table, hide_index=True)
-ui.download_csv(table, filename="data_quality.csv", key="quality_csv")
+download_csv(table, filename="data_quality.csv", key="quality_csv")
 
 st.subheader("The most common problems in rejected returns")
-errors = ui.cached_query(quality.common_errors)(limit=10)
+errors = reads.common_errors(limit=10)
 if errors.empty:
     st.info("No return has been rejected.")
 else:
     st.dataframe(errors, hide_index=True)
-    ui.download_csv(errors, filename="common_errors.csv", key="quality_errors_csv")
+    download_csv(errors, filename="common_errors.csv", key="quality_errors_csv")
 
-over_time = ui.cached_query(quality.quality_over_time)()
-ui.show_chart(
+over_time = reads.quality_over_time()
+page.show_chart(
     charts.quality_over_time_figure(over_time),
     over_time,
     key="quality_trend",
     filename="quality_over_time.csv",
 )
-ui.definitions(
+page.definitions(
     {
         "Completeness": "returns received / returns expected (every quarter from a pathfinder's "
         "first return to the latest, once its due date has passed).",

@@ -1,33 +1,32 @@
 """Board pack and presentation mode: the programme's key views as PowerPoint, PDF and PNG, and
-on the projector one slide at a time. Render only: see wdp.ui.present and wdp.boardpack."""
+on the projector one slide at a time. Widgets in wdp.ui.board_pack; slides in wdp.boardpack."""
 
 import streamlit as st
 
-from wdp import ui
-from wdp.ui import present
+from wdp.ui import board_pack, page
 
-if present.is_presenting():
-    ui.setup_page("Board pack", show_title=False, banner=False)
-    present.present(present.current_deck(present.default_audience()))
+if board_pack.is_presenting():
+    page.setup(__file__, show_title=False, banner=False)
+    board_pack.present(board_pack.current_deck())
     st.stop()
 
-ui.setup_page("Board pack")
+page.setup(__file__)
 st.caption(
     "The key views of the dashboard as slides, each with a headline computed from the data, for "
     "the filters in the link that brought you here (reporting period, pathfinder, programme, "
     "measure). A pathfinder lead's pack holds only their pathfinder and public data."
 )
-audience = st.text_input("Prepared for", value=present.default_audience(), max_chars=120)
-deck = present.current_deck(audience)
+audience = st.text_input("Prepared for", value=board_pack.default_audience(), max_chars=120)
+deck = board_pack.current_deck(audience)
 st.button(
     "Present on a projector",
-    on_click=present.start_presenting,
+    on_click=board_pack.start_presenting,
     args=(deck.slides[0].key,),
     icon="📽️",
     type="primary",
     key="present_start",
     help="Full screen, large type, one slide at a time (the link can be shared)",
 )
-present.download_section(deck, audience)
+board_pack.download_section(deck, audience)
 st.subheader("Slides")
-present.slide_list(deck)
+board_pack.slide_list(deck)

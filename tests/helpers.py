@@ -10,6 +10,7 @@ import openpyxl
 
 from etl.sample import PLACES as SAMPLE_PLACES
 from etl.sample import Return, write_return
+from wdp.db.embedded import EmbeddedDatabase
 from wdp.domain import ReportingPeriod
 
 STOKE = next(p for p in SAMPLE_PLACES if p.code == "WDP-STK")
@@ -100,7 +101,7 @@ def every_row(path: Path, *, sequences: bool = False) -> dict[str, list[str]]:
     """Every row of every table (sorted), read through a fresh read-only connection; with
     ``sequences``, also where each sequence stands. Two databases are equal when these are."""
     from wdp.db import maintenance
-    from wdp.db.connection import open_db
+    from wdp.db.embedded import open_db
 
     with open_db(path, read_only=True) as con:
         tables = {
@@ -117,3 +118,9 @@ def every_row(path: Path, *, sequences: bool = False) -> dict[str, list[str]]:
                 )
             )
         return tables
+
+
+def db_on(con) -> EmbeddedDatabase:
+    """The database behind a connection a test holds, using that connection (so the test can
+    look at the tables in the same transaction-free state the product code leaves them)."""
+    return EmbeddedDatabase.on(con)

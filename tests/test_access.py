@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest import ROOT, metric
 from wdp.auth import User
 from wdp.db import queries, writes
-from wdp.db.connection import open_db, scope_to_pathfinder
+from wdp.db.embedded import open_db, scope_to_pathfinder
 
 STOKE_LEAD = User("lead.stoke@example.nhs.uk", "lead", "WDP-STK")
 

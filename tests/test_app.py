@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from wdp.config import SYNTHETIC_LABEL
 from wdp.db import queries
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 # AppTest resolves a relative path against the calling file (tests/), so pass it absolute.

@@ -5,11 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from etl.seed import DEMO_ACCOUNTS
-from tests.test_cli import etl
+from tests.helpers import db_on
+from tests.processes import etl
 from wdp import auth
 from wdp.db import accounts, writes
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 
 def test_passwords_are_salted_hashes_checked_in_constant_time() -> None:
@@ -24,10 +27,10 @@ def test_passwords_are_salted_hashes_checked_in_constant_time() -> None:
 def test_demo_accounts_sign_in_on_the_sample_database(seeded_db: Path) -> None:
     with open_db(seeded_db, read_only=True) as con:
         for email, role, pathfinder, password in DEMO_ACCOUNTS:
-            user = auth.authenticate(con, email.upper(), password)
+            user = auth.authenticate(db_on(con), email.upper(), password)
             assert user == auth.User(email, role, pathfinder)
-        assert auth.authenticate(con, DEMO_ACCOUNTS[0][0], "wrong password") is None
-        assert auth.authenticate(con, "nobody@example.nhs.uk", "demo-director-2017") is None
+        assert auth.authenticate(db_on(con), DEMO_ACCOUNTS[0][0], "wrong password") is None
+        assert auth.authenticate(db_on(con), "nobody@example.nhs.uk", "demo-director-2017") is None
 
 
 def test_demo_accounts_do_not_work_on_a_real_database(seeded_db: Path, tmp_path: Path) -> None:
@@ -37,8 +40,8 @@ def test_demo_accounts_do_not_work_on_a_real_database(seeded_db: Path, tmp_path:
         frame = con.execute("SELECT * FROM ref_pathfinder").df()
         writes.replace_reference(con, "ref_pathfinder", frame.assign(is_synthetic=False))
         email, _, _, password = DEMO_ACCOUNTS[0]
-        assert auth.authenticate(con, email, password) is None
-        assert auth.user_for_email(con, email) is None
+        assert auth.authenticate(db_on(con), email, password) is None
+        assert auth.user_for_email(db_on(con), email) is None
 
 
 def test_a_lead_may_only_see_their_own_pathfinder() -> None:
@@ -48,6 +51,7 @@ def test_a_lead_may_only_see_their_own_pathfinder() -> None:
     assert lead.can_upload and not auth.User("v@nhs.net", "viewer").can_upload
 
 
+@pytest.mark.process
 def test_accounts_cli_adds_lists_and_removes(reference_db: Path) -> None:
     added = etl(
         "accounts",
@@ -65,7 +69,7 @@ def test_accounts_cli_adds_lists_and_removes(reference_db: Path) -> None:
     listing = etl("accounts", "list", db=reference_db)
     assert "new.lead@nhs.net" in listing.stdout and "scrypt" not in listing.stdout
     with open_db(reference_db, read_only=True) as con:
-        assert auth.authenticate(con, "new.lead@nhs.net", "a sufficiently long one") == (
+        assert auth.authenticate(db_on(con), "new.lead@nhs.net", "a sufficiently long one") == (
             auth.User("new.lead@nhs.net", "lead", "WDP-HUL")
         )
     short = etl(

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from etl.backup import BackupError, backup, restore
 from etl.load import load_return
-from tests.helpers import Q1, every_row, write_valid_return
-from wdp.db.connection import open_db
+from tests.helpers import Q1, db_on, every_row, write_valid_return
+from wdp.db import open_database, restore_backup
+from wdp.db.backup import BackupError
+from wdp.db.embedded import open_db
+
+pytestmark = pytest.mark.process  # every test here starts another process
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +56,9 @@ def test_backup_and_restore_round_trip_every_table(seeded_db_copy: Path, tmp_pat
     # The restored database is a working one: views, macros and the next submission number.
     with open_db(restored) as con:
         assert con.execute("SELECT count(*) FROM latest_screening_ci").fetchone()[0] > 0
-        report = load_return(con, write_valid_return(tmp_path / "next.xlsx", Q1), loaded_by="t")
+        report = load_return(
+            db_on(con), write_valid_return(tmp_path / "next.xlsx", Q1), loaded_by="t"
+        )
     assert report.status in ("accepted", "unchanged")
     assert report.submission_id == len(before["submission"]) + 1
 
@@ -84,10 +89,10 @@ def test_commits_still_in_the_write_ahead_log_are_backed_up(
     assert reference_db.with_name(reference_db.name + ".wal").stat().st_size > 0
     before = contents(reference_db)
 
-    result = backup(reference_db, tmp_path / "backups")
+    result = open_database(reference_db).backup(tmp_path / "backups")
     assert not (result.folder / "wdp.duckdb.wal").exists()  # one self-contained file
     restored = tmp_path / "restored.duckdb"
-    restore(result.folder, restored)
+    restore_backup(result.folder, restored)
     after = contents(restored)
     assert after == before
     assert any("Committed in the WAL" in row for row in after["ref_pathfinder"])
@@ -96,7 +101,7 @@ def test_commits_still_in_the_write_ahead_log_are_backed_up(
 def test_restore_refuses_to_overwrite_without_force_and_keeps_the_replaced_one(
     reference_db: Path, seeded_db: Path, tmp_path: Path
 ) -> None:
-    folder = backup(seeded_db, tmp_path / "backups").folder
+    folder = open_database(seeded_db).backup(tmp_path / "backups").folder
     target_before = contents(reference_db)
 
     refused = etl("restore", str(folder), "--db", str(reference_db))
@@ -113,13 +118,13 @@ def test_restore_refuses_to_overwrite_without_force_and_keeps_the_replaced_one(
 
 
 def test_a_damaged_backup_is_refused_and_nothing_changes(seeded_db: Path, tmp_path: Path) -> None:
-    folder = backup(seeded_db, tmp_path / "backups").folder
+    folder = open_database(seeded_db).backup(tmp_path / "backups").folder
     data = bytearray((folder / "wdp.duckdb").read_bytes())
     data[len(data) // 2] ^= 0xFF
     (folder / "wdp.duckdb").write_bytes(bytes(data))
     target = tmp_path / "restored.duckdb"
     with pytest.raises(BackupError, match="damaged"):
-        restore(folder, target)
+        restore_backup(folder, target)
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["backups"]  # no temporary file left
 
@@ -150,7 +155,7 @@ def test_backup_waits_for_a_load_in_progress_and_holds_all_or_none_of_it(
         stderr=subprocess.PIPE,
         env={**os.environ},
     )
-    folders = [backup(reference_db, tmp_path / "backups").folder for _ in range(3)]
+    folders = [open_database(reference_db).backup(tmp_path / "backups").folder for _ in range(3)]
     assert load.wait(timeout=120) == 0
     for folder in folders:
         tables = json.loads((folder / "manifest.json").read_text())["tables"]

@@ -20,30 +20,31 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from wdp.boardpack import BoardPack, PackFilters, compose, render_pack
 from wdp.config import OGL_ATTRIBUTION, SYNTHETIC_LABEL
-from wdp.db.connection import open_db, scope_to_pathfinder
+from wdp.db import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = [sys.executable, "-m", "etl", "pack"]
 PRESTON, NOBODY = "lead.preston@example.nhs.uk", "nobody@example.nhs.uk"
-pytestmark = pytest.mark.skipif(
-    not any(Path(p).exists() for p in ("/usr/bin/chromium", "/usr/bin/chrome")),
-    reason="charts are drawn by Debian's chromium (`make chromium`; `make test` installs it)",
-)
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.skipif(
+        not any(Path(p).exists() for p in ("/usr/bin/chromium", "/usr/bin/chrome")),
+        reason="charts are drawn by Debian's chromium (`make chromium`; `make test` installs it)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
 def pack(seeded_db: Path) -> BoardPack:
-    with open_db(seeded_db, read_only=True) as con:
-        deck = compose(con, PackFilters(programme="cervical", measure="coverage"))
+    deck = compose(open_database(seeded_db), PackFilters(programme="cervical", measure="coverage"))
     return render_pack(deck)
 
 
 @pytest.fixture(scope="module")
 def stoke_pack(seeded_db: Path) -> BoardPack:
-    """A lead's pack: the connection is scoped to their pathfinder, as the app and CLI do."""
-    with open_db(seeded_db, read_only=True) as con:
-        scope_to_pathfinder(con, "WDP-STK")
-        deck = compose(con, PackFilters(pathfinder="WDP-STK"), audience="Stoke-on-Trent lead")
+    """A lead's pack: the database is scoped to their pathfinder, as the app and CLI do."""
+    stoke = open_database(seeded_db, scope="WDP-STK")
+    deck = compose(stoke, PackFilters(pathfinder="WDP-STK"), audience="Stoke-on-Trent lead")
     return render_pack(deck)
 
 
@@ -216,8 +217,7 @@ def test_pack_command_refuses_an_unknown_account(seeded_db_copy: Path, tmp_path:
 
 
 def test_an_empty_programme_still_gets_a_pack_naming_what_is_missing(reference_db: Path) -> None:
-    with open_db(reference_db, read_only=True) as con:
-        deck = compose(con)
+    deck = compose(open_database(reference_db))
     keys = [s.key for s in deck.slides]
     assert keys[0] == "title" and keys[-1] == "sources"
     assert "Champions trained to date" in deck.left_out

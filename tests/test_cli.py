@@ -3,42 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import set_cells, write_valid_return
+from tests.processes import etl
+
+pytestmark = pytest.mark.process  # every test here starts another process
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_KEYS = {"file", "status", "rows", "errors"}
 ERROR_KEYS = {"sheet", "row", "column", "value", "message"}
-
-
-def etl(
-    *args: str,
-    db: Path | None = None,
-    env: dict[str, str] | None = None,
-    input_text: str | None = None,
-) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in ("WDP_DB", "WDP_DEBUG")}
-    if db is not None:
-        environment["WDP_DB"] = str(db)
-    environment.update(env or {})
-    result = subprocess.run(
-        [sys.executable, "-m", "etl", *args],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        input=input_text,
-    )
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
 
 
 def test_template_command_writes_the_current_template(tmp_path: Path) -> None:

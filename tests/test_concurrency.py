@@ -19,72 +19,24 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from etl.load import load_return
 from tests.apptest import ROOT
+from tests.processes import partial_returns
+from wdp import services
+from wdp.auth import User
 from wdp.config import SAMPLE_DIR
-from wdp.db.connection import DatabaseBusy, open_db
+from wdp.db import DatabaseBusy
+from wdp.db.embedded import EmbeddedDatabase, open_db
 
 PATHFINDERS = ["STK", "PRE", "MBY", "BPL", "HUL", "SUN", "MID", "BRD", "OLD", "KNO"]
 FILES = [SAMPLE_DIR / f"WDP-{code}_2018-19_Q1.xlsx" for code in PATHFINDERS]
-SHEET_TABLES = {
-    "Training": "training",
-    "Activity": "activity",
-    "Screening": "screening",
-    "Status": "pathfinder_status",
-    "Milestones": "milestone",
-    "Risks": "risk",
-}
-
-# One consistency check on one read-only connection: every accepted return's rows are all there
-# (as many per table as its report says), and no row belongs to anything else.
-CHECK = """
-WITH stored AS (
-    {unions}
-)
-SELECT s.submission_id, s.status, s.row_counts, st.tbl, st.n
-FROM submission s FULL JOIN stored st USING (submission_id)
-"""
-UNIONS = "\n    UNION ALL ".join(
-    f"SELECT submission_id, '{sheet}' AS tbl, count(*) AS n FROM {table} GROUP BY ALL"
-    for sheet, table in SHEET_TABLES.items()
-)
-
-
-def partial_returns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """What a reader would see that is not a whole return (empty when all is well)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        rows = con.execute(CHECK.format(unions=UNIONS)).fetchall()
-    finally:
-        con.execute("COMMIT")
-    stored: dict[int | None, dict[str, int]] = {}
-    expected: dict[int, dict[str, int]] = {}
-    problems = []
-    for submission_id, status, row_counts, table, n in rows:
-        if status is None:
-            problems.append(f"{n} {table} rows of submission {submission_id}, which has no record")
-            continue
-        if table is not None:
-            stored.setdefault(submission_id, {})[table] = n
-        if status == "accepted":
-            counts = json.loads(row_counts)
-            expected[submission_id] = {k: v for k, v in counts.items() if v}
-        elif table is not None:
-            problems.append(f"{n} {table} rows stored for a {status} submission {submission_id}")
-    for submission_id, counts in expected.items():
-        if stored.get(submission_id, {}) != counts:
-            problems.append(f"submission {submission_id}: {stored.get(submission_id)} != {counts}")
-    return problems
-
 
 READER = """
 import json, sys, time
 from pathlib import Path
-from tests.test_concurrency import partial_returns
-from wdp.db.connection import open_db
+from tests.processes import partial_returns
+from wdp.db.embedded import open_db
 
 db, stop = sys.argv[1], Path(sys.argv[2])
 checks, problems, busy = 0, [], 0
@@ -121,17 +73,17 @@ def session_upload(path: Path, db: Path, *, lock_timeout: float) -> Callable[[],
 
     def run() -> str:
         code = path.name.split("_")[0]
+        lead = User(f"lead@{code}", "lead", code)
         try:
-            with open_db(db, timeout=lock_timeout) as con:
-                return load_return(
-                    con, path, loaded_by=f"lead@{code}", file_name=path.name, only_pathfinder=code
-                ).status
+            database = EmbeddedDatabase(db, timeout=lock_timeout)
+            return services.load_upload(database, path, user=lead, file_name=path.name).status
         except DatabaseBusy as error:
             return f"busy: {error}"
 
     return run
 
 
+@pytest.mark.process
 @pytest.mark.slow
 def test_ten_loads_at_once_land_exactly_once_and_readers_never_see_half(
     reference_db: Path, tmp_path: Path
@@ -223,15 +175,14 @@ def test_ten_loads_at_once_land_exactly_once_and_readers_never_see_half(
     assert open_attempts == 0
 
 
+@pytest.mark.process
 def test_an_upload_session_told_the_database_is_busy_is_asked_to_confirm_again(
     monkeypatch: pytest.MonkeyPatch, reference_db: Path, tmp_path: Path
 ) -> None:
     """The Upload page, while another program holds the database: a plain sentence, no trace."""
-    import functools
-
     from streamlit.testing.v1 import AppTest
 
-    from tests.test_connection import hold_lock
+    from tests.processes import hold_lock
     from wdp.auth import User
     from wdp.ui import upload
 
@@ -243,7 +194,7 @@ def test_an_upload_session_told_the_database_is_busy_is_asked_to_confirm_again(
     at.file_uploader[0].set_value((FILES[0].name, data, upload.XLSX_MIME)).run()
     assert not at.exception and at.button(key="upload_confirm")
     # Another program takes the database; this session waits only briefly (the real lock).
-    monkeypatch.setattr(upload, "open_db", functools.partial(upload.open_db, timeout=0.3))
+    monkeypatch.setenv("WDP_LOCK_TIMEOUT_S", "0.3")
     holder = hold_lock(reference_db, 30)
     try:
         at.button(key="upload_confirm").click().run()

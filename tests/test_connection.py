@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from wdp.db.connection import DatabaseBusy, open_db
+from tests.processes import hold_lock
+from wdp.db import DatabaseBusy
+from wdp.db.embedded import open_db
 
-HOLD_LOCK = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
-con.execute("CREATE TABLE IF NOT EXISTS t (x INTEGER)")
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-con.close()
-"""
-
-
-def hold_lock(path: Path, seconds: float) -> subprocess.Popen:
-    """Another process holding the database read-write, as a CLI load does."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
+pytestmark = pytest.mark.process  # every test here starts another process
 
 
 def test_reader_waits_for_a_writer_in_another_process(tmp_path: Path) -> None:

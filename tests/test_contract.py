@@ -12,7 +12,7 @@ from etl.template import FIRST_DATA_ROW, FORM_HEADERS, build_template, field_enu
 from etl.validate import validate_workbook
 from etl.workbook import read_workbook
 from wdp.db import queries
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.db.schema import BOOKKEEPING_COLUMNS, DERIVED_COLUMNS, table_columns
 
 TABLE_SHEETS = [s for s in SHEETS if s.kind == "table"]

@@ -24,9 +24,9 @@ from etl.load import load_return
 from etl.reference import read_gp_practices
 from etl.sample import Return, write_return
 from tests.apptest import run_page
-from tests.helpers import every_row, valid_return
+from tests.helpers import db_on, every_row, valid_return
 from wdp.db import queries
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.domain import Course, ReportingPeriod, StaffRole
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,8 @@ BIG_ROWS = 5_000
 PAUSE_INSIDE_TRANSACTION = """
 import runpy, sys, time
 import wdp.db.writes as writes
+
+pytestmark = pytest.mark.process  # every test here starts another process
 
 original = writes._insert_frame
 
@@ -91,7 +93,7 @@ def test_sigkill_inside_the_write_transaction_leaves_the_database_as_before(
 ) -> None:
     # A database that already holds a return, so "as before" is not just "empty".
     with open_db(reference_db) as con:
-        first = load_return(con, _small_return(tmp_path), loaded_by="earlier")
+        first = load_return(db_on(con), _small_return(tmp_path), loaded_by="earlier")
     assert first.status == "accepted"
     before = every_row(reference_db)
 
@@ -126,7 +128,7 @@ def test_sigkill_inside_the_write_transaction_leaves_the_database_as_before(
         ).fetchall()
         history = queries.submission_history(con)
         summary = queries.database_summary(con)
-        retried = load_return(con, big_file, loaded_by="retry")
+        retried = load_return(db_on(con), big_file, loaded_by="retry")
     assert open_attempts == [(big_file.name, None)]
     assert history.iloc[0][["file_name", "status"]].tolist() == [big_file.name, "not completed"]
     assert summary["returns_accepted"] == 1 and summary["returns_rejected"] == 0

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from etl.load import load_return
-from tests.helpers import set_cells, write_valid_return
+from tests.helpers import db_on, set_cells, write_valid_return
 from wdp.config import RETURN_DUE_DAYS
 from wdp.db import status
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.domain import ReportingPeriod, TrackerStatus
 
 ON_TIME, LATE, MISSING, NOT_YET_DUE, NOT_EXPECTED = TrackerStatus
@@ -273,7 +273,7 @@ def test_rag_counts_by_period_add_up_to_the_returns(seeded) -> None:
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path, loaded_at: dt.datetime) -> int:
-    report = load_return(con, path, loaded_by="test")
+    report = load_return(db_on(con), path, loaded_by="test")
     assert report.status == "accepted", [i.describe() for i in report.errors]
     con.execute(
         "UPDATE submission SET loaded_at = ? WHERE submission_id = ?",

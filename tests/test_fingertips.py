@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from etl.fingertips import describe_indicator, import_file
+from tests.helpers import db_on
 from wdp.config import SCREENING_DIR
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.stats import wilson_interval
 
 CERVICAL_27 = SCREENING_DIR / "fingertips_93560_cervical_coverage_25_49_2010_2024.csv"
@@ -35,7 +36,7 @@ def run_import(db: Path, path: Path, **kwargs):
     if path in PHE_IDS and not kwargs:
         kwargs = dict(zip(("indicator_id", "indicator_name"), PHE_IDS[path], strict=True))
     with open_db(db) as con:
-        return import_file(con, path, **kwargs).as_dict()
+        return import_file(db_on(con), path, **kwargs).as_dict()
 
 
 def rewrite(source: Path, target: Path, edit) -> Path:
@@ -234,7 +235,7 @@ def test_unreadable_files_are_refused_plainly(
 
 def test_older_layout_without_an_indicator_id_is_refused(reference_db: Path) -> None:
     with open_db(reference_db) as con:
-        report = import_file(con, BREAST_14).as_dict()
+        report = import_file(db_on(con), BREAST_14).as_dict()
     assert report["status"] == "rejected"
     assert "--indicator-id" in report["errors"][0]
 
@@ -270,8 +271,9 @@ def test_indicator_names_say_programme_and_measure() -> None:
     assert describe_indicator("Emergency admissions") == {"programme": None, "measure": None}
 
 
+@pytest.mark.process
 def test_import_fingertips_cli_prints_the_report_as_json(reference_db: Path) -> None:
-    from tests.test_cli import etl
+    from tests.processes import etl
 
     result = etl("import-fingertips", str(CERVICAL_27), "--json", db=reference_db)
     assert result.returncode == 0, result.stderr

@@ -31,7 +31,7 @@ from etl.models import SHEETS, SHEETS_BY_NAME, TEMPLATE_VERSION
 from etl.validate import ValidatedReturn, validate_workbook
 from etl.workbook import RawWorkbook, read_workbook
 from tests.hostile import base_return, write_valid
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.db.queries import ValidationReference, validation_reference
 from wdp.domain import Issue
 

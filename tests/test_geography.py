@@ -9,7 +9,7 @@ import pytest
 
 from wdp import geo
 from wdp.db import screening
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 
 @pytest.mark.parametrize("level", list(geo.BOUNDARY_FILES))

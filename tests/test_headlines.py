@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wdp.db.connection import open_db
+from tests.helpers import db_on
+from wdp.db.embedded import open_db
 from wdp.headlines import headline_figures
 
 
 def test_headlines_are_computed_with_their_measures_and_intervals(seeded_db: Path) -> None:
     with open_db(seeded_db, read_only=True) as con:
-        headlines = {h.key: h for h in headline_figures(con)}
+        headlines = {h.key: h for h in headline_figures(db_on(con))}
     assert list(headlines) == ["nmi_first_time", "nmi_rank", "preston_attendances", "top_post"]
     assert headlines["nmi_first_time"].value == "+12.9%"
     assert "95% CI" in headlines["nmi_first_time"].detail
@@ -26,6 +27,6 @@ def test_headlines_are_computed_with_their_measures_and_intervals(seeded_db: Pat
 
 def test_headlines_whose_data_is_missing_are_left_out(reference_db: Path, tmp_path: Path) -> None:
     with open_db(reference_db) as con:  # the national service table, but no returns yet
-        assert [h.key for h in headline_figures(con)] == ["nmi_rank"]
+        assert [h.key for h in headline_figures(db_on(con))] == ["nmi_rank"]
     with open_db(tmp_path / "empty.duckdb", create=True) as con:
-        assert headline_figures(con) == []
+        assert headline_figures(db_on(con)) == []

@@ -30,7 +30,7 @@ from tests.hostile import (
     Case,
     run_cli,
 )
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/5_Upload.py"
@@ -97,6 +97,7 @@ def first_message(report: dict, case: Case) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_cli_refuses_or_handles_each_hostile_file_within_limits(
     case: Case, files: dict[str, Path], seeded_db_copy: Path
@@ -163,6 +164,7 @@ def check_accepted(name: str, db: Path, report: dict, path: Path) -> None:
         assert report["warnings"] == []  # a row typed past the table, outside its columns
 
 
+@pytest.mark.process
 def test_cli_plain_output_names_each_refused_file_and_its_problem(
     files: dict[str, Path], seeded_db_copy: Path
 ) -> None:
@@ -258,7 +260,7 @@ DANGEROUS = ["=1+1", "+44 7700", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "=cmd|' /C 
 
 
 def test_csv_exports_neutralise_formula_text_in_cells_and_headers() -> None:
-    from wdp.ui import csv_bytes
+    from wdp.ui.exports import csv_bytes
 
     frame = pd.DataFrame(
         {
@@ -291,7 +293,7 @@ def test_the_validation_report_csv_neutralises_what_the_person_typed(
     from etl.validate import validate_workbook
     from etl.workbook import read_workbook
     from wdp.db.queries import ValidationReference
-    from wdp.ui import csv_bytes
+    from wdp.ui.exports import csv_bytes
 
     workbook, issues = read_workbook(files["formula_text"])
     assert workbook is not None and not issues

@@ -10,9 +10,9 @@ import pytest
 
 from etl.load import load_return
 from etl.sample import write_return
-from tests.helpers import Q1, set_cells, valid_return, write_valid_return
+from tests.helpers import Q1, db_on, set_cells, valid_return, write_valid_return
 from wdp.db import queries, writes
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.db.schema import RETURN_TABLES
 
 
@@ -25,7 +25,7 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
 def test_round_trip_from_template_to_queries(reference_db: Path, tmp_path: Path) -> None:
     path = write_valid_return(tmp_path / "stoke_q1.xlsx")
     with open_db(reference_db) as con:
-        report = load_return(con, path, loaded_by="test")
+        report = load_return(db_on(con), path, loaded_by="test")
         assert report.status == "accepted", [i.describe() for i in report.errors]
         assert report.rows == {
             "Training": 2,
@@ -65,9 +65,9 @@ def test_same_file_twice_is_unchanged_and_stores_nothing_twice(
 ) -> None:
     path = write_valid_return(tmp_path / "r.xlsx")
     with open_db(reference_db) as con:
-        first = load_return(con, path)
+        first = load_return(db_on(con), path)
         before = snapshot(con)
-        second = load_return(con, path)
+        second = load_return(db_on(con), path)
         assert (first.status, second.status) == ("accepted", "unchanged")
         assert second.rows == first.rows
         assert snapshot(con) == before
@@ -85,8 +85,8 @@ def test_resubmission_supersedes_previous_return_and_keeps_history(
     corrected.training[0][5] = 7  # the lead corrects the count: 7 + 2
     second = write_return(corrected, tmp_path / "second.xlsx")
     with open_db(reference_db) as con:
-        a = load_return(con, first)
-        b = load_return(con, second)
+        a = load_return(db_on(con), first)
+        b = load_return(db_on(con), second)
         assert (a.status, b.status) == ("accepted", "accepted")
         trained = con.execute("SELECT sum(champions_trained) FROM current_training").fetchone()[0]
         assert trained == 9
@@ -103,8 +103,8 @@ def test_resubmission_supersedes_previous_return_and_keeps_history(
 def test_returns_for_different_periods_both_count(reference_db: Path, tmp_path: Path) -> None:
     q2 = Q1.next()
     with open_db(reference_db) as con:
-        load_return(con, write_valid_return(tmp_path / "q1.xlsx"))
-        load_return(con, write_valid_return(tmp_path / "q2.xlsx", q2))
+        load_return(db_on(con), write_valid_return(tmp_path / "q1.xlsx"))
+        load_return(db_on(con), write_valid_return(tmp_path / "q2.xlsx", q2))
         periods = con.execute(
             "SELECT reporting_period FROM current_submission ORDER BY 1"
         ).fetchall()
@@ -115,9 +115,9 @@ def test_rejected_return_changes_no_data_and_is_audited(reference_db: Path, tmp_
     path = write_valid_return(tmp_path / "negative.xlsx")
     set_cells(path, "Training", {"F5": -2})
     with open_db(reference_db) as con:
-        load_return(con, write_valid_return(tmp_path / "good.xlsx", Q1.next()))
+        load_return(db_on(con), write_valid_return(tmp_path / "good.xlsx", Q1.next()))
         before = snapshot(con)
-        report = load_return(con, path, loaded_by="lead@example.nhs.uk")
+        report = load_return(db_on(con), path, loaded_by="lead@example.nhs.uk")
         assert report.status == "rejected"
         assert snapshot(con) == before
         row = con.execute(
@@ -162,7 +162,7 @@ def test_failure_half_way_through_a_load_rolls_back_everything(
     with open_db(reference_db) as con:
         before = snapshot(con)
         monkeypatch.setattr(writes, "_insert_frame", insert_then_fail)
-        report = load_return(con, path)
+        report = load_return(db_on(con), path)
         assert inserted == ["training", "activity"]
         assert report.status == "rejected"
         assert "nothing of it was loaded" in report.errors[0].message
@@ -171,7 +171,7 @@ def test_failure_half_way_through_a_load_rolls_back_everything(
         assert statuses == [("rejected",)]
         # The same file loads once the fault has gone.
         monkeypatch.setattr(writes, "_insert_frame", real_insert)
-        assert load_return(con, path).status == "accepted"
+        assert load_return(db_on(con), path).status == "accepted"
         assert con.execute("SELECT count(*) FROM current_training").fetchone()[0] == 2
 
 
@@ -179,7 +179,7 @@ def test_unreadable_file_is_rejected_and_audited(reference_db: Path, tmp_path: P
     path = tmp_path / "notes.xlsx"
     path.write_text("these are my notes, not a workbook")
     with open_db(reference_db) as con:
-        report = load_return(con, path)
+        report = load_return(db_on(con), path)
         audited = con.execute("SELECT file_name, status FROM submission").fetchall()
     assert report.status == "rejected"
     assert "not an Excel workbook" in report.errors[0].message
@@ -188,7 +188,7 @@ def test_unreadable_file_is_rejected_and_audited(reference_db: Path, tmp_path: P
 
 def test_missing_file_is_reported_not_raised(reference_db: Path, tmp_path: Path) -> None:
     with open_db(reference_db) as con:
-        report = load_return(con, tmp_path / "nowhere.xlsx")
+        report = load_return(db_on(con), tmp_path / "nowhere.xlsx")
     assert report.status == "rejected"
     assert "could not be read" in report.errors[0].message
 

@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from wdp.db import schema, writes
-from wdp.db.connection import DatabaseError, open_db
+from wdp.db import DatabaseError, schema, writes
+from wdp.db.embedded import open_db
 
 
 def test_new_database_is_created_at_the_latest_version(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_read_only_open_of_a_missing_database_says_how_to_build_one(tmp_path: Pa
 
 
 def test_app_start_up_upgrades_an_older_database_it_otherwise_only_reads(tmp_path: Path) -> None:
-    from wdp.db.connection import ensure_schema
+    from wdp.db.embedded import ensure_schema
 
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_page_upload import signed_in
+from tests.apptest import signed_in
+from tests.helpers import db_on
 from wdp import auth
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 PAGE = "pages/7_Admin.py"
 
@@ -30,7 +31,7 @@ def test_an_admin_adds_an_account_that_can_then_sign_in(monkeypatch, seeded_db_c
     next(b for b in at.button if b.label == "Save account").click().run()
     assert any("Saved new.lead@nhs.net" in s.value for s in at.success)
     with open_db(seeded_db_copy, read_only=True) as con:
-        user = auth.authenticate(con, "new.lead@nhs.net", "a long enough password")
+        user = auth.authenticate(db_on(con), "new.lead@nhs.net", "a long enough password")
     assert user == auth.User("new.lead@nhs.net", "lead", "WDP-HUL")
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests import apptest
-from tests.test_page_upload import signed_in
+from tests.apptest import signed_in
 from wdp.db import quality
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 PAGE = "pages/6_Data_quality.py"
 

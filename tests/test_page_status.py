@@ -9,11 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from etl.load import load_return
 from tests import apptest
-from tests.helpers import write_valid_return
+from tests.helpers import db_on, write_valid_return
 from wdp.charts.styles import ALL_TINTS
 from wdp.config import Colour
 from wdp.db import status
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.domain import Rag, ReportingPeriod, TrackerStatus
 
 
@@ -95,7 +95,7 @@ def test_a_missing_return_is_counted_and_listed_to_chase(
     period = ReportingPeriod(2018, 2)
     with open_db(seeded_db_copy) as con:
         path = write_valid_return(tmp_path / "stk_2018-19_Q2.xlsx", period)
-        assert load_return(con, path, loaded_by="test").status == "accepted"
+        assert load_return(db_on(con), path, loaded_by="test").status == "accepted"
     tracker = tracker_of(seeded_db_copy, period.label)
     missing = tracker[(tracker["status"] == "missing")]
     assert len(missing) > 0

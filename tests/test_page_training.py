@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests import apptest
 from wdp.config import SYNTHETIC_LABEL
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 
 def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:

@@ -5,26 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests import apptest
+from tests.apptest import signed_in, upload
 from tests.helpers import set_cells, write_valid_return
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.domain import ReportingPeriod
 
 PAGE = "pages/5_Upload.py"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Q2_2018 = ReportingPeriod(2018, 2)  # the quarter after the sample's last returns
-
-
-def signed_in(monkeypatch, db: Path, email: str, password: str, *, page: str = PAGE):
-    at = apptest.run_page(monkeypatch, db, page)
-    at.text_input[0].input(email)
-    at.text_input[1].input(password)
-    at.button[0].click().run()
-    return at
-
-
-def upload(at, path: Path):
-    at.file_uploader[0].set_value((path.name, path.read_bytes(), XLSX)).run()
-    return at
 
 
 def submissions(db: Path) -> list[tuple]:

@@ -10,8 +10,8 @@ import pytest
 from etl.sample import generate
 from etl.workbook import read_workbook
 from wdp.config import SAMPLE_DIR
-from wdp.db import queries
-from wdp.db.connection import open_db
+from wdp.db import activity, queries
+from wdp.db.embedded import open_db
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_north_preston_cervical_attendances_up_25_percent_on_a_year_before(con) 
 
 
 def test_a_bay_medical_group_post_reached_over_a_million(con) -> None:
-    top = queries.top_posts(con, limit=1).iloc[0]
+    top = activity.top_posts(con, period_end=None, pathfinder=None, limit=1).iloc[0]
     assert top["practice_code"] == "Y01008" and top["posted_by"] == "Bay Medical Group"
     assert top["reach"] > 1_000_000
 

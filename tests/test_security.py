@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import ROOT
-from tests.test_page_upload import XLSX, signed_in
+from tests.apptest import ROOT, XLSX, signed_in
 from wdp.config import SAMPLE_DIR, SESSION_IDLE_MINUTES, SESSION_MAX_HOURS
 
 # --------------------------------------------------------------------------------------------
@@ -126,9 +125,9 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("wdp/db/writes.py", "names"): "column names read from the table's own catalogue entry",
     ("wdp/db/writes.py", "', '.join(columns)"): "column names from the catalogue",
     ("wdp/db/writes.py", "placeholders"): "only '?, ?, ...': the values go as parameters",
-    ("wdp/db/connection.py", "source"): "the database's own catalogue name, quoted",
-    ("wdp/db/connection.py", "table"): "from the fixed tuple of scoped tables",
-    ("wdp/db/connection.py", "pathfinder_code"): (
+    ("wdp/db/embedded.py", "source"): "the database's own catalogue name, quoted",
+    ("wdp/db/embedded.py", "table"): "from the fixed tuple of scoped tables",
+    ("wdp/db/embedded.py", "pathfinder_code"): (
         "the one value: DuckDB views take no parameters, so it must match [A-Z0-9-]{1,20} "
         "(_CODE_RE) first; anything else raises"
     ),
@@ -230,7 +229,8 @@ def test_the_sql_check_catches_a_value_formatted_into_sql() -> None:
 
 
 def test_the_one_value_formatted_into_a_view_is_checked_first(seeded_db: Path) -> None:
-    from wdp.db.connection import DatabaseError, open_db, scope_to_pathfinder
+    from wdp.db import DatabaseError
+    from wdp.db.embedded import open_db, scope_to_pathfinder
 
     with open_db(seeded_db, read_only=True) as con:
         for hostile in ("WDP-STK' OR '1'='1", "x'; DROP TABLE submission; --", "wdp-stk"):

@@ -14,8 +14,8 @@ import pytest
 
 from etl.load import LoadReport, load_return
 from etl.sample import write_return
-from tests.helpers import set_cells, valid_return, write_valid_return
-from wdp.db.connection import open_db
+from tests.helpers import db_on, set_cells, valid_return, write_valid_return
+from wdp.db.embedded import open_db
 from wdp.db.schema import RETURN_TABLES
 from wdp.domain import Issue
 
@@ -27,7 +27,7 @@ STAFF_ROLES = (
 def accept(db: Path, path: Path, sql: str) -> tuple[LoadReport, list[tuple]]:
     """Load a file that must be accepted; return the report and what ``sql`` finds stored."""
     with open_db(db) as con:
-        report = load_return(con, path)
+        report = load_return(db_on(con), path)
         assert report.status == "accepted", [i.describe() for i in report.errors]
         return report, con.execute(sql).fetchall()
 
@@ -35,7 +35,7 @@ def accept(db: Path, path: Path, sql: str) -> tuple[LoadReport, list[tuple]]:
 def refuse(db: Path, path: Path) -> list[Issue]:
     """Load a file that must be rejected with nothing stored; return its errors."""
     with open_db(db) as con:
-        report = load_return(con, path)
+        report = load_return(db_on(con), path)
         stored = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in RETURN_TABLES}
     assert report.status == "rejected"
     assert report.errors

@@ -14,29 +14,36 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-import duckdb
+from wdp.db import Database
+from wdp.domain import Role
 
-from wdp.db import accounts
-
-ROLES = ("director", "lead", "viewer", "admin")
-UPLOAD_ROLES = ("director", "lead", "admin")
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD_LENGTH = 12
 
 
 @dataclass(frozen=True)
 class User:
+    """Someone signed in: their work email, role and (a lead's) pathfinder."""
+
     email: str
-    role: str
+    role: Role
     pathfinder_code: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))  # "lead" and Role.LEAD alike
 
     @property
     def can_upload(self) -> bool:
-        return self.role in UPLOAD_ROLES
+        return self.role.can_upload
+
+    @property
+    def scope(self) -> str | None:
+        """The pathfinder this person is limited to (a lead's); None: they see every one."""
+        return None if self.role.sees_every_pathfinder else self.pathfinder_code
 
     def may_see(self, pathfinder_code: str | None) -> bool:
         """Whether this user may read or write a pathfinder's returns."""
-        return self.role != "lead" or pathfinder_code == self.pathfinder_code
+        return self.scope is None or pathfinder_code == self.scope
 
 
 def hash_password(password: str) -> str:
@@ -68,35 +75,23 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def authenticate(con: duckdb.DuckDBPyConnection, email: str, password: str) -> User | None:
+def authenticate(db: Database, email: str, password: str) -> User | None:
     """The user, when the email and password match an enabled account; else None.
 
     A wrong email and a wrong password take the same time and give the same answer.
     """
-    account = accounts.find_account(con, email)
+    account = db.find_account(email)
     stored = account.password_hash if account else hash_password(secrets.token_hex(8))
     if not verify_password(password, stored) or account is None or account.disabled:
         return None
-    if account.is_demo and not accounts.is_sample_database(con):
+    if account.is_demo and not db.is_sample_database():
         return None
     return User(account.email, account.role, account.pathfinder_code)
 
 
-def user_for_email(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
+def user_for_email(db: Database, email: str) -> User | None:
     """The role of someone the identity provider has signed in (no password involved)."""
-    account = accounts.find_account(con, email)
+    account = db.find_account(email)
     if account is None or account.disabled or account.is_demo:
         return None
     return User(account.email, account.role, account.pathfinder_code)
-
-
-def check_new_account(role: str, pathfinder_code: str | None, password: str | None) -> list[str]:
-    """Problems with a new account, in plain English (empty when fine)."""
-    problems = []
-    if role not in ROLES:
-        problems.append(f"Role must be one of: {', '.join(ROLES)}.")
-    if role == "lead" and not pathfinder_code:
-        problems.append("A pathfinder lead needs their pathfinder (--pathfinder CODE).")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
-    return problems

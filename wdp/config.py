@@ -70,6 +70,18 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+def uploads_dir() -> Path:
+    """Where uploaded workbooks are kept, under random names: beside the database file (never in
+    anything the app serves). Back it up with the machine."""
+    return db_path().parent / "uploads"
+
+
+def database_setting(explicit: str | os.PathLike[str] | None = None) -> str:
+    """The database setting as given (``--db``, else ``WDP_DB``, else the default): what
+    ``wdp.db.open_database`` opens, and what caches key a database by."""
+    return str(db_path(explicit))
+
+
 def lock_timeout_s() -> float:
     """How long a writer or reader waits for another process's lock on the database."""
     return float(_env("lock_timeout") or 15.0)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 
-from wdp.db import queries
+from wdp.db import Database
 from wdp.stats import count_ratio_interval
 
 
@@ -41,13 +40,13 @@ def _fy(day: pd.Timestamp) -> str:
 
 
 def first_time_attendance_change(
-    con: duckdb.DuckDBPyConnection,
+    db: Database,
     *,
     service: str = "NMI",
     name: str = "North Midlands Breast Screening Service",
 ) -> Headline | None:
-    changes = queries.screening_change_between_cycles(
-        con, area_code=service, programme="breast", measure="first_time_attendance"
+    changes = db.screening_change_between_cycles(
+        area_code=service, programme="breast", measure="first_time_attendance"
     )
     if changes.empty:
         return None
@@ -68,14 +67,12 @@ def first_time_attendance_change(
 
 
 def uptake_rank_change(
-    con: duckdb.DuckDBPyConnection,
+    db: Database,
     *,
     service: str = "NMI",
     name: str = "North Midlands Breast Screening Service",
 ) -> Headline | None:
-    ranks = queries.national_rank(
-        con, area_type="screening_service", programme="breast", measure="uptake"
-    )
+    ranks = db.national_rank(area_type="screening_service", programme="breast", measure="uptake")
     mine = ranks[ranks["area_code"] == service].sort_values("period_start")
     if len(mine) < 2:
         return None
@@ -93,13 +90,13 @@ def uptake_rank_change(
 
 
 def attendance_change(
-    con: duckdb.DuckDBPyConnection,
+    db: Database,
     *,
     practice: str = "P81103",
     name: str = "North Preston Medical Centre",
 ) -> Headline | None:
-    changes = queries.same_period_year_earlier(
-        con, area_code=practice, programme="cervical", measure="uptake"
+    changes = db.same_period_year_earlier(
+        area_code=practice, programme="cervical", measure="uptake"
     )
     half_years = changes[(changes["period_end"] - changes["period_start"]).dt.days > 150]
     if half_years.empty:
@@ -118,8 +115,8 @@ def attendance_change(
     )
 
 
-def top_post_reach(con: duckdb.DuckDBPyConnection) -> Headline | None:
-    top = queries.top_posts(con, limit=1)
+def top_post_reach(db: Database) -> Headline | None:
+    top = db.top_posts(period_end=None, pathfinder=None, limit=1)
     if top.empty or pd.isna(top.iloc[0]["reach"]):
         return None
     post = top.iloc[0]
@@ -134,12 +131,12 @@ def top_post_reach(con: duckdb.DuckDBPyConnection) -> Headline | None:
     )
 
 
-def headline_figures(con: duckdb.DuckDBPyConnection) -> list[Headline]:
+def headline_figures(db: Database) -> list[Headline]:
     """Every headline whose data is loaded, in the order the programme reports them."""
     found = (
-        first_time_attendance_change(con),
-        uptake_rank_change(con),
-        attendance_change(con),
-        top_post_reach(con),
+        first_time_attendance_change(db),
+        uptake_rank_change(db),
+        attendance_change(db),
+        top_post_reach(db),
     )
     return [h for h in found if h is not None]

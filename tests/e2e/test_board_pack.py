@@ -8,13 +8,11 @@ import io
 from pathlib import Path
 
 import pypdf
-import pytest
 from playwright.sync_api import Page, expect
 from pptx import Presentation
 
-from tests.e2e.test_browser import WAIT_MS, full_page_screenshot
-from tests.e2e.test_page_upload import sign_in
-from wdp.db.connection import open_db
+from tests.e2e.browser import WAIT_MS, full_page_screenshot, sign_in
+from wdp.db.embedded import open_db
 from wdp.db.status import reporting_periods
 
 PACK_MS = 90_000  # the first pack starts this server's Chromium for the charts
@@ -38,7 +36,6 @@ def _deck_text(path: Path) -> tuple[list[str], str]:
     return titles, "\n".join(text)
 
 
-@pytest.mark.e2e
 def test_a_director_downloads_the_pack_and_opens_it(
     page: Page, app_url: str, e2e_db: Path, tmp_path: Path, screenshot_dir: Path
 ) -> None:
@@ -74,7 +71,6 @@ def test_a_director_downloads_the_pack_and_opens_it(
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.e2e
 def test_present_this_view_keeps_the_filters_and_steps_with_the_keys(
     page: Page, app_url: str, screenshot_dir: Path
 ) -> None:
@@ -102,7 +98,6 @@ def test_present_this_view_keeps_the_filters_and_steps_with_the_keys(
     assert "present" not in page.url
 
 
-@pytest.mark.e2e
 def test_the_camera_button_downloads_a_chart_as_png(page: Page, app_url: str, tmp_path) -> None:
     page.goto(f"{app_url}/Trained_staff")
     _settled(page)
@@ -116,7 +111,6 @@ def test_the_camera_button_downloads_a_chart_as_png(page: Page, app_url: str, tm
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.e2e
 def test_a_leads_pack_holds_only_their_pathfinder(page: Page, app_url: str, tmp_path) -> None:
     sign_in(page, app_url, "lead.preston@example.nhs.uk", "demo-lead-preston")
     expect(page.get_by_text("Signed in as")).to_be_visible(timeout=WAIT_MS)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.browser import WAIT_MS, full_page_screenshot
 from wdp.config import SYNTHETIC_LABEL
 from wdp.db import queries
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 TITLE = "WDP programme dashboard"
-# A cold first render took ~7 s on 2 cores (RECIPES.md); allow plenty.
-WAIT_MS = 30_000
 
 
 def open_overview(page: Page, url: str) -> None:
@@ -27,20 +25,6 @@ def open_overview(page: Page, url: str) -> None:
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(2, timeout=WAIT_MS)
 
 
-def full_page_screenshot(page: Page, path: Path) -> None:
-    """Streamlit scrolls inside `stMain`, not the document, so `full_page=True` alone captures
-    only the viewport: grow the viewport to the content's height first."""
-    width = page.viewport_size["width"] if page.viewport_size else 1400
-    height = page.evaluate(
-        "() => Math.max(document.documentElement.scrollHeight,"
-        " document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0)"
-    )
-    page.set_viewport_size({"width": width, "height": height})
-    page.wait_for_timeout(500)  # let the chart and tables redraw at the new size
-    page.screenshot(path=str(path), full_page=True)
-
-
-@pytest.mark.e2e
 def test_champions_metric_shows_the_database_total(page: Page, app_url: str, e2e_db: Path) -> None:
     with open_db(e2e_db, read_only=True) as con:
         expected = queries.database_summary(con)["staff_trained"]
@@ -50,7 +34,6 @@ def test_champions_metric_shows_the_database_total(page: Page, app_url: str, e2e
     expect(champions).to_contain_text("of ~350 reported")
 
 
-@pytest.mark.e2e
 def test_overview_draws_the_chart_and_labels_the_synthetic_data(page: Page, app_url: str) -> None:
     open_overview(page, app_url)
     expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible()
@@ -60,7 +43,6 @@ def test_overview_draws_the_chart_and_labels_the_synthetic_data(page: Page, app_
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
-@pytest.mark.e2e
 def test_status_filter_lists_only_rejected_returns(page: Page, app_url: str, e2e_db: Path) -> None:
     with open_db(e2e_db, read_only=True) as con:
         rejected = queries.database_summary(con)["returns_rejected"]
@@ -73,7 +55,6 @@ def test_status_filter_lists_only_rejected_returns(page: Page, app_url: str, e2e
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
-@pytest.mark.e2e
 def test_full_page_screenshot_of_the_overview(
     page: Page, app_url: str, screenshot_dir: Path
 ) -> None:
@@ -84,7 +65,6 @@ def test_full_page_screenshot_of_the_overview(
     assert path.stat().st_size > 10_000
 
 
-@pytest.mark.e2e
 def test_cli_load_while_the_app_is_open_shows_on_the_next_visit(
     page: Page, app_url: str, e2e_db: Path, tmp_path: Path
 ) -> None:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser import WAIT_MS, full_page_screenshot
-from tests.e2e.test_pages_training_activity import open_page
+from tests.e2e.browser import WAIT_MS, full_page_screenshot, open_page
 from wdp.db import screening
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 
 
-@pytest.mark.e2e
 def test_screening_deep_link_draws_the_map_and_league_table_for_that_view(
     page: Page, app_url: str, e2e_db: Path, screenshot_dir: Path
 ) -> None:

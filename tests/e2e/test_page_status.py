@@ -9,10 +9,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser import WAIT_MS, full_page_screenshot
+from tests.e2e.browser import WAIT_MS, full_page_screenshot
 
 PAGE_PATH = "Pathfinder_status"
 CHASE_HEADER = [
@@ -38,7 +37,6 @@ def open_status(page: Page, url: str, query: str = "?pathfinder=WDP-STK") -> Non
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=WAIT_MS)
 
 
-@pytest.mark.e2e
 def test_deep_link_opens_the_pathfinders_view_without_errors(page: Page, app_url: str) -> None:
     open_status(page, app_url)
     expect(page.get_by_role("heading", name="Milestones: Stoke-on-Trent")).to_be_visible()
@@ -49,7 +47,6 @@ def test_deep_link_opens_the_pathfinders_view_without_errors(page: Page, app_url
     expect(page.get_by_role("combobox", name="Pathfinder")).to_have_value("Stoke-on-Trent")
 
 
-@pytest.mark.e2e
 def test_chase_list_downloads_as_a_csv_with_contacts(
     page: Page, app_url: str, tmp_path: Path
 ) -> None:
@@ -68,7 +65,6 @@ def test_chase_list_downloads_as_a_csv_with_contacts(
         assert "@" in row[5]
 
 
-@pytest.mark.e2e
 def test_full_page_screenshot_of_pathfinder_status(
     page: Page, app_url: str, screenshot_dir: Path
 ) -> None:

@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-import pytest
 from playwright.sync_api import Page, expect
 
 from etl.sample import fill_workbook
-from tests.e2e.test_browser import WAIT_MS, full_page_screenshot
+from tests.e2e.browser import WAIT_MS, full_page_screenshot, sign_in
 from tests.helpers import valid_return, write_valid_return
 from wdp.db import queries
-from wdp.db.connection import open_db
+from wdp.db.embedded import open_db
 from wdp.domain import ReportingPeriod
 
 
@@ -25,19 +24,10 @@ def open_period(db: Path, pathfinder: str) -> ReportingPeriod:
     return ReportingPeriod.parse(latest).next()
 
 
-def sign_in(page: Page, url: str, email: str, password: str) -> None:
-    page.goto(f"{url}/Upload")
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT_MS)
-    page.get_by_role("textbox", name="Email").fill(email)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def upload(page: Page, path: Path) -> None:
     page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
 
 
-@pytest.mark.e2e
 def test_a_lead_uploads_a_return_fixes_it_and_the_figures_change(
     page: Page, app_url: str, e2e_db: Path, tmp_path: Path, screenshot_dir: Path
 ) -> None:
@@ -96,14 +86,12 @@ def test_a_lead_uploads_a_return_fixes_it_and_the_figures_change(
     )
 
 
-@pytest.mark.e2e
 def test_a_viewer_finds_no_upload(page: Page, app_url: str) -> None:
     sign_in(page, app_url, "viewer@example.nhs.uk", "demo-viewer-2017")
     expect(page.get_by_text("cannot use this page")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator('[data-testid="stFileUploader"]')).to_have_count(0)
 
 
-@pytest.mark.e2e
 def test_another_lead_can_neither_see_nor_submit_the_first_leads_data(
     page: Page, app_url: str, e2e_db: Path, tmp_path: Path
 ) -> None:

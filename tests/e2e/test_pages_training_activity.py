@@ -10,23 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.test_browser import WAIT_MS, full_page_screenshot
-from wdp.db.connection import open_db
-
-CHART = '[data-testid="stPlotlyChart"]'
-DRAWN = f"{CHART} .main-svg"  # plotly has drawn (a chart has several of these layers)
-
-
-def open_page(page: Page, url: str, heading: str) -> None:
-    page.goto(url)
-    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator(DRAWN).first).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=WAIT_MS)
-    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+from tests.e2e.browser import CHART, DRAWN, WAIT_MS, full_page_screenshot, open_page
+from wdp.db.embedded import open_db
 
 
 def metric_value(page: Page, label: str):
@@ -34,7 +21,6 @@ def metric_value(page: Page, label: str):
     return card.locator('[data-testid="stMetricValue"]')
 
 
-@pytest.mark.e2e
 def test_trained_staff_deep_link_shows_the_pathfinders_champions(
     page: Page, app_url: str, e2e_db: Path, screenshot_dir: Path
 ) -> None:
@@ -54,7 +40,6 @@ def test_trained_staff_deep_link_shows_the_pathfinders_champions(
     assert path.stat().st_size > 10_000
 
 
-@pytest.mark.e2e
 def test_campaign_activity_shows_outputs_note_and_the_million_reach_post(
     page: Page, app_url: str, screenshot_dir: Path
 ) -> None:
@@ -67,7 +52,6 @@ def test_campaign_activity_shows_outputs_note_and_the_million_reach_post(
     assert path.stat().st_size > 10_000
 
 
-@pytest.mark.e2e
 def test_menu_carries_the_pathfinder_from_one_page_to_the_other(page: Page, app_url: str) -> None:
     open_page(page, f"{app_url}/Trained_staff?pathfinder=WDP-MBY", "Trained staff")
     page.locator('[data-testid="stSidebarNav"], [data-testid="stSidebar"]').get_by_role(

@@ -22,7 +22,6 @@ PAGES = [
 WAIT_MS = 240_000
 
 
-@pytest.mark.e2e
 @pytest.mark.slow
 def test_twenty_sessions_at_once_each_get_their_page_drawn(browser: Browser, app_url: str) -> None:
     contexts = [
@@ -52,7 +51,6 @@ def test_twenty_sessions_at_once_each_get_their_page_drawn(browser: Browser, app
             context.close()
 
 
-@pytest.mark.e2e
 def test_an_upload_without_the_xsrf_token_is_refused(app_url: str) -> None:
     """The server refuses a file upload that does not carry the session's XSRF token."""
     body = (

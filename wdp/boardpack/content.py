@@ -1,6 +1,6 @@
 """What a board pack says: its slides, each with a headline computed from the data.
 
-``compose`` turns the database (already limited to what the reader may see: a lead's connection
+``compose`` turns the database (already limited to what the reader may see: a lead's database
 is scoped to their pathfinder) and the current filters into a ``Deck``: a list of ``Slide``s that
 carry a plotly figure or a table, a one-line headline, speaker notes and a source line. The same
 deck is drawn three ways: as PowerPoint and PDF (``wdp.boardpack.render``) and on screen in
@@ -16,7 +16,6 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -33,7 +32,7 @@ from wdp.config import (
     REPORTED_CHAMPIONS,
     SYNTHETIC_LABEL,
 )
-from wdp.db import accounts, activity, queries, screening, status, training
+from wdp.db import Database
 from wdp.domain import Measure, Programme, Rag, TrackerStatus
 from wdp.spc import xmr
 
@@ -100,9 +99,9 @@ class Deck:
         return [s for s in self.slides if s.figure is not None]
 
 
-def _periods(con: duckdb.DuckDBPyConnection, wanted: str | None) -> tuple[list[str], str | None]:
+def _periods(db: Database, wanted: str | None) -> tuple[list[str], str | None]:
     """Reporting periods up to the chosen one (all when none is chosen or it is unknown)."""
-    periods = status.reporting_periods(con)["reporting_period"].tolist()
+    periods = db.reporting_periods()["reporting_period"].tolist()
     if wanted in periods:
         periods = periods[: periods.index(wanted) + 1]
     return periods, (periods[-1] if periods else None)
@@ -113,8 +112,8 @@ def _periods(con: duckdb.DuckDBPyConnection, wanted: str | None) -> tuple[list[s
 # ------------------------------------------------------------------------------------------------
 
 
-def headline_slide(con: duckdb.DuckDBPyConnection) -> Slide | None:
-    found = headlines.headline_figures(con)
+def headline_slide(db: Database) -> Slide | None:
+    found = headlines.headline_figures(db)
     if not found:
         return None
     rank = next((h for h in found if h.key == "nmi_rank"), None)
@@ -146,8 +145,8 @@ def headline_slide(con: duckdb.DuckDBPyConnection) -> Slide | None:
     )
 
 
-def champions_slide(con, periods: list[str], period: str, pathfinder: str | None) -> Slide | None:
-    by_period = queries.champions_by_period(con)
+def champions_slide(db, periods: list[str], period: str, pathfinder: str | None) -> Slide | None:
+    by_period = db.champions_by_period()
     by_period = by_period[by_period["reporting_period"].isin(periods)]
     if by_period.empty:
         return None
@@ -171,8 +170,8 @@ def champions_slide(con, periods: list[str], period: str, pathfinder: str | None
     )
 
 
-def champions_by_pathfinder_slide(con, period: str, pathfinder: str | None) -> Slide | None:
-    rows = training.champions_by_pathfinder(con, period_end=period, pathfinder=pathfinder)
+def champions_by_pathfinder_slide(db, period: str, pathfinder: str | None) -> Slide | None:
+    rows = db.champions_by_pathfinder(period_end=period, pathfinder=pathfinder)
     if rows.empty or rows["champions_trained"].sum() == 0:
         return None
     table = training_charts.pathfinder_table(rows)
@@ -198,8 +197,8 @@ def champions_by_pathfinder_slide(con, period: str, pathfinder: str | None) -> S
     )
 
 
-def rag_slide(con, period: str) -> Slide | None:
-    by_period = status.rag_by_period(con, period=period)
+def rag_slide(db, period: str) -> Slide | None:
+    by_period = db.rag_by_period(period=period)
     if by_period.empty:
         return None
     counts = by_period.pivot_table(
@@ -239,8 +238,8 @@ def rag_slide(con, period: str) -> Slide | None:
     )
 
 
-def status_table_slide(con, period: str, pathfinder: str | None) -> Slide | None:
-    rows = status.pathfinder_status(con, period=period)
+def status_table_slide(db, period: str, pathfinder: str | None) -> Slide | None:
+    rows = db.pathfinder_status(period=period)
     if pathfinder:
         rows = rows[rows["pathfinder_code"] == pathfinder]
     rows = rows[rows["last_period"].notna()]
@@ -272,8 +271,8 @@ def status_table_slide(con, period: str, pathfinder: str | None) -> Slide | None
     )
 
 
-def _public_choice(con, filters: PackFilters, programme: str, measure: str):
-    indicators = screening.public_indicators(con)
+def _public_choice(db, filters: PackFilters, programme: str, measure: str):
+    indicators = db.public_indicators()
     chosen = indicators[(indicators["programme"] == programme) & (indicators["measure"] == measure)]
     if chosen.empty:
         chosen = indicators[indicators["programme"] == programme]
@@ -287,19 +286,19 @@ def _public_choice(con, filters: PackFilters, programme: str, measure: str):
     return indicator, year
 
 
-def public_slides(con, filters: PackFilters, programme: str, measure: str) -> list[Slide]:
+def public_slides(db, filters: PackFilters, programme: str, measure: str) -> list[Slide]:
     """England's areas on the public indicator: funnel plot, pathfinder areas' table, SPC."""
-    picked = _public_choice(con, filters, programme, measure)
+    picked = _public_choice(db, filters, programme, measure)
     if picked is None:
         return []
     indicator, year = picked
     name = indicator["indicator_name"]
-    league = screening.league_table(
-        con, indicator_id=int(indicator["indicator_id"]), time_period=year, level="district_ua"
+    league = db.league_table(
+        indicator_id=int(indicator["indicator_id"]), time_period=year, level="district_ua"
     )
     if league.empty:
         return []
-    areas = screening.pathfinder_areas(con)
+    areas = db.pathfinder_areas()
     if filters.pathfinder:
         areas = areas[areas["pathfinder_code"] == filters.pathfinder]
     mine = set(areas["lad_code"].dropna())
@@ -351,26 +350,24 @@ def public_slides(con, filters: PackFilters, programme: str, measure: str) -> li
         )
     trend_area = filters.area if filters.area else next(iter(sorted(mine)), None)
     if trend_area:
-        slides.extend(_spc_slide(con, indicator, trend_area, programme, measure))
+        slides.extend(_spc_slide(db, indicator, trend_area, programme, measure))
     return slides
 
 
-def _standard(con, programme: str, measure: str) -> float | None:
-    rows = screening.standards(con, programme=programme, measure=measure)
+def _standard(db, programme: str, measure: str) -> float | None:
+    rows = db.standards(programme=programme, measure=measure)
     rows = rows[rows["level"] == "acceptable"]
     return float(rows["threshold"].iloc[-1]) if not rows.empty else None
 
 
-def _spc_slide(con, indicator, area: str, programme: str, measure: str) -> list[Slide]:
-    trend = screening.area_trend(con, indicator_id=int(indicator["indicator_id"]), area_code=area)
+def _spc_slide(db, indicator, area: str, programme: str, measure: str) -> list[Slide]:
+    trend = db.area_trend(indicator_id=int(indicator["indicator_id"]), area_code=area)
     if trend.empty:
         return []
-    choices = screening.area_choices(
-        con, indicator_id=int(indicator["indicator_id"]), level="district_ua"
-    )
+    choices = db.area_choices(indicator_id=int(indicator["indicator_id"]), level="district_ua")
     names = dict(zip(choices["area_code"], choices["area_name"], strict=True))
     area_name = names.get(area, area)
-    target = _standard(con, indicator["programme"], indicator["measure"])
+    target = _standard(db, indicator["programme"], indicator["measure"])
     result = xmr(trend["value"].tolist(), target=target)
     span = f"{trend['time_period'].iloc[0]} to {trend['time_period'].iloc[-1]}"
     badges = []
@@ -405,9 +402,9 @@ def _spc_slide(con, indicator, area: str, programme: str, measure: str) -> list[
     ]
 
 
-def before_after_slide(con, programme: str, measure: str, pathfinder: str | None) -> Slide | None:
+def before_after_slide(db, programme: str, measure: str, pathfinder: str | None) -> Slide | None:
     for chosen in dict.fromkeys((measure, "uptake")):
-        rows = screening.before_after_go_live(con, programme=programme, measure=chosen)
+        rows = db.before_after_go_live(programme=programme, measure=chosen)
         if pathfinder:
             rows = rows[rows["pathfinder_code"] == pathfinder]
         frame = screening_charts.before_after_frame(rows)
@@ -435,8 +432,8 @@ def before_after_slide(con, programme: str, measure: str, pathfinder: str | None
     )
 
 
-def activity_slide(con, period: str, pathfinder: str | None) -> Slide | None:
-    months = activity.activity_by_month(con, period_end=period, pathfinder=pathfinder)
+def activity_slide(db, period: str, pathfinder: str | None) -> Slide | None:
+    months = db.activity_by_month(period_end=period, pathfinder=pathfinder)
     if months.empty or months["reach"].isna().all():
         return None
     table = month_activity_table(months)
@@ -459,8 +456,8 @@ def activity_slide(con, period: str, pathfinder: str | None) -> Slide | None:
     )
 
 
-def returns_slide(con, period: str, pathfinder: str | None) -> Slide | None:
-    tracker = status.submission_tracker(con, period=period)
+def returns_slide(db, period: str, pathfinder: str | None) -> Slide | None:
+    tracker = db.submission_tracker(period=period)
     if pathfinder:
         tracker = tracker[tracker["pathfinder_code"] == pathfinder]
     if tracker.empty:
@@ -573,53 +570,58 @@ SLIDE_NAMES = {
 
 
 def compose(
-    con: duckdb.DuckDBPyConnection,
+    db: Database,
     filters: PackFilters | None = None,
     *,
     audience: str = "WDP programme board",
     title: str = "WDP programme board pack",
 ) -> Deck:
-    """The board pack's slides for these filters, from what this connection may read."""
-    filters = filters or PackFilters()
+    """The board pack's slides for these filters, from what ``db`` may read (a lead's database
+    is scoped to their pathfinder), read on one connection."""
+    with db.session():
+        return _compose(db, filters or PackFilters(), audience=audience, title=title)
+
+
+def _compose(db: Database, filters: PackFilters, *, audience: str, title: str) -> Deck:
     programme = filters.programme if filters.programme in {p.value for p in Programme} else None
     measure = filters.measure if filters.measure in {m.value for m in Measure} else None
     filters = replace(filters, programme=programme, measure=measure)
-    periods, period = _periods(con, filters.period)
+    periods, period = _periods(db, filters.period)
     deck = Deck(
         title=title,
         period=period,
-        data_as_of=status.latest_load_time(con),
+        data_as_of=db.latest_load_time(),
         audience=audience,
-        synthetic=accounts.is_sample_database(con),
+        synthetic=db.is_sample_database(),
         filters=filters,
         slides=[],
     )
-    found: list[tuple[str, Slide | list[Slide] | None]] = [("headlines", headline_slide(con))]
+    found: list[tuple[str, Slide | list[Slide] | None]] = [("headlines", headline_slide(db))]
     if period is None:
         found += [(key, None) for key in ("champions", "rag", "status_table", "returns")]
     else:
         found += [
-            ("champions", champions_slide(con, periods, period, filters.pathfinder)),
+            ("champions", champions_slide(db, periods, period, filters.pathfinder)),
             (
                 "champions_by_pathfinder",
-                champions_by_pathfinder_slide(con, period, filters.pathfinder),
+                champions_by_pathfinder_slide(db, period, filters.pathfinder),
             ),
-            ("rag", rag_slide(con, period)),
-            ("status_table", status_table_slide(con, period, filters.pathfinder)),
-            ("returns", returns_slide(con, period, filters.pathfinder)),
+            ("rag", rag_slide(db, period)),
+            ("status_table", status_table_slide(db, period, filters.pathfinder)),
+            ("returns", returns_slide(db, period, filters.pathfinder)),
         ]
     found.append(
-        ("public", public_slides(con, filters, programme or "cervical", measure or "coverage"))
+        ("public", public_slides(db, filters, programme or "cervical", measure or "coverage"))
     )
     found.append(
         (
             "before_after",
             before_after_slide(
-                con, programme or "cervical", measure or "uptake", filters.pathfinder
+                db, programme or "cervical", measure or "uptake", filters.pathfinder
             ),
         )
     )
-    found.append(("activity", activity_slide(con, period, filters.pathfinder) if period else None))
+    found.append(("activity", activity_slide(db, period, filters.pathfinder) if period else None))
     for key, made in found:
         made = [made] if isinstance(made, Slide) else (made or [])
         if not made:

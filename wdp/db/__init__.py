@@ -1,4 +1,96 @@
-"""The database layer: connection, schema and migrations, writes, queries.
+"""The database layer: the only place SQL lives, and the only package that talks to a driver.
 
-The only place SQL lives.
+    from wdp.db import open_database
+    db = open_database()              # the configured database (WDP_DB, else data/wdp.duckdb)
+    db.database_summary()             # named reads: functions marked @read in the modules here
+    with db.write() as tx:            # named writes (@write), all or nothing
+        tx.replace_reference("ref_pathfinder", frame)
+
+Modules: ``database`` (the ``Database`` interface), ``embedded`` (a DuckDB file: the default),
+``errors``, ``named`` (the registry), ``schema`` (tables and migrations), ``backup``, and the
+SQL by subject: ``queries`` (the programme as a whole), ``accounts``, ``activity``, ``public``
+(Fingertips imports), ``quality``, ``screening``, ``status``, ``training``, ``writes``.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+# Importing the SQL modules registers their named reads and writes.
+from wdp.db import (  # noqa: F401
+    accounts,
+    activity,
+    public,
+    quality,
+    queries,
+    screening,
+    status,
+    training,
+    writes,
+)
+from wdp.db.database import Database, Transaction
+from wdp.db.errors import (
+    DatabaseBusy,
+    DatabaseError,
+    DatabaseMissing,
+    DatabaseNotSetUp,
+    DatabaseUnreadable,
+    ReadOnlyView,
+    UnreadableInput,
+    WriteConflict,
+)
+
+__all__ = [
+    "Database",
+    "DatabaseBusy",
+    "DatabaseError",
+    "DatabaseMissing",
+    "DatabaseNotSetUp",
+    "DatabaseUnreadable",
+    "ReadOnlyView",
+    "Transaction",
+    "UnreadableInput",
+    "WriteConflict",
+    "is_named_read",
+    "open_database",
+    "restore_backup",
+]
+
+
+def is_named_read(name: str) -> bool:
+    """Whether ``name`` is one of the database's named reads (``db.<name>(...)``)."""
+    from wdp.db.named import READS
+
+    return name in READS and not name.startswith("_")
+
+
+def open_database(
+    target: str | os.PathLike[str] | None = None,
+    *,
+    create: bool = False,
+    scope: str | None = None,
+) -> Database:
+    """The database a setting names: ``target`` (a ``--db`` argument), else ``WDP_DB``, else
+    ``data/wdp.duckdb``. A file path is the embedded DuckDB database. Nothing is opened yet;
+    ``create`` allows the first write to make a new database (``seed``, ``init``)."""
+    from wdp.config import db_path
+    from wdp.db.embedded import EmbeddedDatabase
+
+    return EmbeddedDatabase(db_path(target), create=create, scope=scope)
+
+
+def restore_backup(
+    folder: str | os.PathLike[str],
+    target: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Restore a backup made by ``Database.backup`` to ``target``; returns its manifest, after
+    every table of the restored copy matched it."""
+    from wdp.db.backup import restore_file
+
+    return restore_file(Path(folder), Path(target), force=force, now=now)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from wdp.db.named import read, write
+
 
 @dataclass(frozen=True)
 class AccountRow:
@@ -18,6 +20,7 @@ class AccountRow:
     disabled: bool
 
 
+@read
 def find_account(con: duckdb.DuckDBPyConnection, email: str) -> AccountRow | None:
     row = con.execute(
         "SELECT email, role, pathfinder_code, password_hash, is_demo, disabled "
@@ -27,6 +30,7 @@ def find_account(con: duckdb.DuckDBPyConnection, email: str) -> AccountRow | Non
     return AccountRow(*row) if row else None
 
 
+@read
 def list_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Accounts without their password hashes."""
     return con.execute(
@@ -35,6 +39,7 @@ def list_accounts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@write
 def save_account(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -52,6 +57,7 @@ def save_account(
     )
 
 
+@write
 def remove_account(con: duckdb.DuckDBPyConnection, email: str) -> bool:
     removed = con.execute(
         "DELETE FROM account WHERE email = ? RETURNING email", [email.strip().lower()]
@@ -59,6 +65,7 @@ def remove_account(con: duckdb.DuckDBPyConnection, email: str) -> bool:
     return bool(removed)
 
 
+@read
 def is_sample_database(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every pathfinder in the register is synthetic (demo accounts work only here)."""
     total, synthetic = con.execute(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from wdp.db.named import read
 from wdp.db.training import SCOPE, scope_params
 
 # The measures, in the order people read them. Column names, never taken from input.
@@ -22,6 +23,7 @@ MEASURES = ("posts", "reach", "engagements", "messenger_enquiries", "appointment
 _TOTALS = ",\n".join(f"CAST(sum({m}) AS BIGINT) AS {m}" for m in MEASURES)
 
 
+@read
 def activity_by_pathfinder(
     con: duckdb.DuckDBPyConnection, *, period_end: str | None, pathfinder: str | None
 ) -> pd.DataFrame:
@@ -38,6 +40,7 @@ def activity_by_pathfinder(
     ).df()
 
 
+@read
 def activity_by_month(
     con: duckdb.DuckDBPyConnection, *, period_end: str | None, pathfinder: str | None
 ) -> pd.DataFrame:
@@ -59,6 +62,7 @@ def activity_by_month(
     ).df()
 
 
+@read
 def top_posts(
     con: duckdb.DuckDBPyConnection,
     *,

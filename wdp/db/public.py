@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from wdp.db.errors import UnreadableInput
+from wdp.db.named import read, write
 from wdp.stats import Z95, Z998
 
 # canonical name -> column in each layout (None: the layout has no such column)
@@ -92,6 +95,7 @@ KEY_COLUMNS = (
 )
 
 
+@read
 def has_area_codes(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the ONS area codes (needed to map old codes) are loaded."""
     return con.execute("SELECT count(*) FROM ref_area").fetchone()[0] > 0
@@ -115,15 +119,22 @@ def detect_layout(columns: Iterable[str]) -> tuple[str | None, list[str]]:
     return None, [c for c in layout_columns(best[1]) if c not in present]
 
 
+@write
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     """The file's column names (its header, as ``read_csv`` sees it); the rows are read once,
     typed, by ``stage_rows``."""
-    return [
-        d[0]
-        for d in con.execute(
-            f"SELECT * FROM read_csv(?, {CSV_OPTIONS}) LIMIT 0", [str(path)]
-        ).description
-    ]
+    with _parsing(path):
+        cursor = con.execute(f"SELECT * FROM read_csv(?, {CSV_OPTIONS}) LIMIT 0", [str(path)])
+    return [d[0] for d in cursor.description]
+
+
+@contextmanager
+def _parsing(path: Path) -> Iterator[None]:
+    """DuckDB's complaint about a file that is not CSV, as ``UnreadableInput`` (its first line)."""
+    try:
+        yield
+    except duckdb.Error as error:
+        raise UnreadableInput(str(error).splitlines()[0]) from error
 
 
 def _col(layout: str, name: str) -> str:
@@ -143,6 +154,7 @@ def _decimals(expr: str) -> str:
     return f"length(split_part(trim({expr}), '.', 2))"
 
 
+@write
 def stage_rows(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -152,7 +164,7 @@ def stage_rows(
     indicator_name: str | None = None,
 ) -> None:
     """Read, type and classify every row in one pass over the file; compute our intervals.
-    Rows to skip carry a reason (in the ``_public_rows`` view). Raises ``duckdb.Error`` when the
+    Rows to skip carry a reason (in the ``_public_rows`` view). Raises ``UnreadableInput`` when the
     file cannot be parsed as CSV.
 
     The rows are stored once (``_public_typed``, straight from ``read_csv``: its ``rowid`` is the
@@ -168,71 +180,72 @@ def stage_rows(
         else f"TRY_CAST(left(trim({c('time_period')}), 4) AS INTEGER) * 10000"
     )
     drop_staging(con)
-    con.execute(
-        f"""
-        CREATE TEMP TABLE {TYPED} AS
-        WITH typed AS (
-            SELECT
-                TRY_CAST({ident} AS INTEGER) AS indicator_id,  -- (the cast trims)
-                trim({name}) AS indicator_name,
-                upper(trim({c("area_code")})) AS area_code,
-                trim({c("area_name")}) AS area_name,
-                trim({c("area_type")}) AS published_area_type,
-                coalesce(trim({c("sex")}), '') AS sex,
-                coalesce(trim({c("age")}), '') AS age,
-                coalesce(trim({c("category_type")}), '') AS category_type,
-                coalesce(trim({c("category")}), '') AS category,
-                trim({c("time_period")}) AS time_period,
-                {sortable} AS time_period_sortable,
-                {_num(c("value"))} AS value,
-                {_num(c("count"))} AS count,
-                {_num(c("denominator"))} AS denominator,
-                {_num(c("lower_95"))} AS published_lower_95,
-                {_num(c("upper_95"))} AS published_upper_95,
-                {_num(c("lower_998"))} AS published_lower_998,
-                {_num(c("upper_998"))} AS published_upper_998,
-                greatest({_decimals(c("lower_95"))}, 0) AS decimals_95,
-                greatest({_decimals(c("lower_998"))}, 0) AS decimals_998,
-                greatest({_decimals(c("value"))}, 0) AS decimals_value,
-                NULLIF(lower(trim({c("compared")})), '') AS published_compared,
-                NULLIF(trim({c("value_note")}), '') AS value_note
-            FROM read_csv(?, {CSV_OPTIONS})
+    with _parsing(path):
+        con.execute(
+            f"""
+            CREATE TEMP TABLE {TYPED} AS
+            WITH typed AS (
+                SELECT
+                    TRY_CAST({ident} AS INTEGER) AS indicator_id,  -- (the cast trims)
+                    trim({name}) AS indicator_name,
+                    upper(trim({c("area_code")})) AS area_code,
+                    trim({c("area_name")}) AS area_name,
+                    trim({c("area_type")}) AS published_area_type,
+                    coalesce(trim({c("sex")}), '') AS sex,
+                    coalesce(trim({c("age")}), '') AS age,
+                    coalesce(trim({c("category_type")}), '') AS category_type,
+                    coalesce(trim({c("category")}), '') AS category,
+                    trim({c("time_period")}) AS time_period,
+                    {sortable} AS time_period_sortable,
+                    {_num(c("value"))} AS value,
+                    {_num(c("count"))} AS count,
+                    {_num(c("denominator"))} AS denominator,
+                    {_num(c("lower_95"))} AS published_lower_95,
+                    {_num(c("upper_95"))} AS published_upper_95,
+                    {_num(c("lower_998"))} AS published_lower_998,
+                    {_num(c("upper_998"))} AS published_upper_998,
+                    greatest({_decimals(c("lower_95"))}, 0) AS decimals_95,
+                    greatest({_decimals(c("lower_998"))}, 0) AS decimals_998,
+                    greatest({_decimals(c("value"))}, 0) AS decimals_value,
+                    NULLIF(lower(trim({c("compared")})), '') AS published_compared,
+                    NULLIF(trim({c("value_note")}), '') AS value_note
+                FROM read_csv(?, {CSV_OPTIONS})
+            )
+            SELECT t.*,
+                -- every reason to skip a row but a repeat (which needs the whole file: added below)
+                CASE
+                    WHEN t.indicator_id IS NULL THEN 'no indicator id'
+                    WHEN t.area_code IS NULL OR t.area_code = '' THEN 'no area code'
+                    WHEN lower(t.published_area_type) IN {NON_GEOGRAPHIC_TYPES}
+                        THEN 'not a geography (ONS 2011 area classification)'
+                    WHEN t.time_period IS NULL OR t.time_period_sortable IS NULL
+                        THEN 'no time period'
+                    WHEN t.value IS NULL
+                        THEN 'no value published (e.g. an area outside its lifetime)'
+                    WHEN t.count IS NOT NULL AND t.denominator IS NOT NULL
+                         AND (t.count < 0 OR t.denominator <= 0 OR t.count > t.denominator)
+                        THEN 'count and denominator impossible'
+                END AS skip_reason,
+                CASE
+                    WHEN t.area_code LIKE 'E92%' THEN 'england'
+                    WHEN t.area_code LIKE 'E12%' THEN 'region'
+                    WHEN t.area_code LIKE 'E10%' THEN 'county'
+                    WHEN t.area_code LIKE 'E06%' THEN 'unitary'
+                    WHEN t.area_code LIKE 'E07%' THEN 'district'
+                    WHEN t.area_code LIKE 'E08%' THEN 'metropolitan_district'
+                    WHEN t.area_code LIKE 'E09%' THEN 'london_borough'
+                    WHEN t.area_code LIKE 'E47%' THEN 'combined_authority'
+                    ELSE 'other'
+                END AS area_type,
+                t.area_code AS current_area_code,  -- old codes are mapped below
+                {_wilson("lower", Z95)} AS lower_95,
+                {_wilson("upper", Z95)} AS upper_95,
+                {_wilson("lower", Z998)} AS lower_998,
+                {_wilson("upper", Z998)} AS upper_998
+            FROM typed t
+            """,
+            [*params, str(path)],
         )
-        SELECT t.*,
-            -- every reason to skip a row but a repeat (which needs the whole file: added below)
-            CASE
-                WHEN t.indicator_id IS NULL THEN 'no indicator id'
-                WHEN t.area_code IS NULL OR t.area_code = '' THEN 'no area code'
-                WHEN lower(t.published_area_type) IN {NON_GEOGRAPHIC_TYPES}
-                    THEN 'not a geography (ONS 2011 area classification)'
-                WHEN t.time_period IS NULL OR t.time_period_sortable IS NULL
-                    THEN 'no time period'
-                WHEN t.value IS NULL
-                    THEN 'no value published (e.g. an area outside its lifetime)'
-                WHEN t.count IS NOT NULL AND t.denominator IS NOT NULL
-                     AND (t.count < 0 OR t.denominator <= 0 OR t.count > t.denominator)
-                    THEN 'count and denominator impossible'
-            END AS skip_reason,
-            CASE
-                WHEN t.area_code LIKE 'E92%' THEN 'england'
-                WHEN t.area_code LIKE 'E12%' THEN 'region'
-                WHEN t.area_code LIKE 'E10%' THEN 'county'
-                WHEN t.area_code LIKE 'E06%' THEN 'unitary'
-                WHEN t.area_code LIKE 'E07%' THEN 'district'
-                WHEN t.area_code LIKE 'E08%' THEN 'metropolitan_district'
-                WHEN t.area_code LIKE 'E09%' THEN 'london_borough'
-                WHEN t.area_code LIKE 'E47%' THEN 'combined_authority'
-                ELSE 'other'
-            END AS area_type,
-            t.area_code AS current_area_code,  -- old codes are mapped below
-            {_wilson("lower", Z95)} AS lower_95,
-            {_wilson("upper", Z95)} AS upper_95,
-            {_wilson("lower", Z998)} AS lower_998,
-            {_wilson("upper", Z998)} AS upper_998
-        FROM typed t
-        """,
-        [*params, str(path)],
-    )
     # A unitary authority is listed under both the district and the county hierarchy: keep the
     # first row of each key. Found by grouping the key columns alone (a few rows), not by a
     # window over every column (which carried the whole row through a sort: 1 s a million
@@ -297,6 +310,7 @@ def _wilson(side: str, z: float) -> str:
     return f"wilson_{side}(t.count, t.denominator, {z})"
 
 
+@write
 def staged_indicators(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, str | None, int]]:
     """(indicator id, name, rows) found in the staged file."""
     return con.execute(
@@ -305,6 +319,7 @@ def staged_indicators(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, 
     ).fetchall()
 
 
+@write
 def staged_report(con: duckdb.DuckDBPyConnection, *, sample: int = 10) -> dict[str, Any]:
     """Counts, skips, and how our intervals and judgements compare with the publisher's."""
     one = lambda sql: con.execute(sql).fetchone()  # noqa: E731
@@ -469,6 +484,7 @@ def _england_check(con: duckdb.DuckDBPyConnection, *, sample: int) -> dict[str, 
     }
 
 
+@read
 def indicator_fingerprint(con: duckdb.DuckDBPyConnection, indicator_id: int) -> str | None:
     row = con.execute(
         "SELECT content_sha256 FROM public_indicator WHERE indicator_id = ?", [indicator_id]
@@ -506,6 +522,7 @@ VALUE_COLUMNS = (
 )
 
 
+@write
 def replace_indicator(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -513,7 +530,7 @@ def replace_indicator(
     report: dict[str, Any],
     audit: dict[str, Any],
 ) -> int:
-    """Swap in the staged rows for one indicator and record the import: one transaction."""
+    """Swap in the staged rows for one indicator and record the import (in one transaction)."""
     names = ", ".join(VALUE_COLUMNS)
     select = ", ".join(
         "published_compared AS published_compared_to_england"
@@ -521,44 +538,37 @@ def replace_indicator(
         else c
         for c in VALUE_COLUMNS
     )
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(
-            "DELETE FROM public_indicator_value WHERE indicator_id = ?", [indicator["indicator_id"]]
-        )
-        loaded = con.execute(
-            f"INSERT INTO public_indicator_value ({names}) SELECT {select} FROM {ROWS} "
-            "WHERE skip_reason IS NULL AND indicator_id = ?",
-            [indicator["indicator_id"]],
-        ).fetchone()[0]  # the number of rows inserted
-        con.execute(
-            "DELETE FROM public_indicator WHERE indicator_id = ?", [indicator["indicator_id"]]
-        )
-        con.execute(
-            "INSERT INTO public_indicator (indicator_id, indicator_name, programme, measure, "
-            "layout, source_file, content_sha256, imported_at, rows_loaded, report) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                indicator["indicator_id"],
-                indicator["indicator_name"],
-                indicator.get("programme"),
-                indicator.get("measure"),
-                indicator["layout"],
-                audit["file_name"],
-                audit["content_sha256"],
-                audit["imported_at"],
-                loaded,
-                json.dumps(report, default=str),
-            ],
-        )
-        _insert_import(con, {**audit, "status": "imported", "report": report})
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    con.execute(
+        "DELETE FROM public_indicator_value WHERE indicator_id = ?", [indicator["indicator_id"]]
+    )
+    loaded = con.execute(
+        f"INSERT INTO public_indicator_value ({names}) SELECT {select} FROM {ROWS} "
+        "WHERE skip_reason IS NULL AND indicator_id = ?",
+        [indicator["indicator_id"]],
+    ).fetchone()[0]  # the number of rows inserted
+    con.execute("DELETE FROM public_indicator WHERE indicator_id = ?", [indicator["indicator_id"]])
+    con.execute(
+        "INSERT INTO public_indicator (indicator_id, indicator_name, programme, measure, "
+        "layout, source_file, content_sha256, imported_at, rows_loaded, report) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            indicator["indicator_id"],
+            indicator["indicator_name"],
+            indicator.get("programme"),
+            indicator.get("measure"),
+            indicator["layout"],
+            audit["file_name"],
+            audit["content_sha256"],
+            audit["imported_at"],
+            loaded,
+            json.dumps(report, default=str),
+        ],
+    )
+    _insert_import(con, {**audit, "status": "imported", "report": report})
     return loaded
 
 
+@write
 def record_import(con: duckdb.DuckDBPyConnection, audit: dict[str, Any]) -> int:
     """Record an import attempt that changed nothing (unchanged or rejected)."""
     return _insert_import(con, audit)
@@ -583,6 +593,7 @@ def _insert_import(con: duckdb.DuckDBPyConnection, audit: dict[str, Any]) -> int
     return int(import_id)
 
 
+@write
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP VIEW IF EXISTS {ROWS}")
     con.execute("DROP VIEW IF EXISTS _public_ci")  # (left only if a report failed half-way)

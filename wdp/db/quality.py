@@ -5,7 +5,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from wdp.db.named import read
 
+
+@read
 def attempts_by_pathfinder(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Load attempts per pathfinder: accepted, rejected, and the share rejected (repeats of an
     identical file, 'unchanged', are not attempts at a new return)."""
@@ -32,6 +35,7 @@ def _errors_cte() -> str:
             FROM submission s WHERE s.status = 'rejected')"""
 
 
+@read
 def common_errors(con: duckdb.DuckDBPyConnection, *, limit: int = 10) -> pd.DataFrame:
     """The most frequent problems in rejected returns, by sheet and column."""
     return con.execute(
@@ -50,6 +54,7 @@ def common_errors(con: duckdb.DuckDBPyConnection, *, limit: int = 10) -> pd.Data
     ).df()
 
 
+@read
 def quality_over_time(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per reporting period: attempts, rejections and problems found."""
     return con.execute(

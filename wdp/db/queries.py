@@ -12,6 +12,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from wdp.db.named import read
+
 
 @dataclass(frozen=True)
 class ValidationReference:
@@ -24,6 +26,7 @@ class ValidationReference:
     services: dict[str, str] = field(default_factory=dict)  # service code -> programme
 
 
+@read
 def validation_reference(con: duckdb.DuckDBPyConnection) -> ValidationReference:
     pathfinders = dict(
         con.execute("SELECT pathfinder_code, pathfinder_name FROM ref_pathfinder").fetchall()
@@ -45,6 +48,17 @@ def validation_reference(con: duckdb.DuckDBPyConnection) -> ValidationReference:
     )
 
 
+@read
+def pathfinder_register(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every pathfinder in the register: code -> name."""
+    return dict(
+        con.execute(
+            "SELECT pathfinder_code, pathfinder_name FROM ref_pathfinder ORDER BY pathfinder_code"
+        ).fetchall()
+    )
+
+
+@read
 def missing_reference_data(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Reference tables a return cannot be checked without, that are still empty."""
     needed = {
@@ -56,6 +70,7 @@ def missing_reference_data(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for name, sql in needed.items() if con.execute(sql).fetchone()[0] == 0]
 
 
+@read
 def accepted_submission_with_hash(con: duckdb.DuckDBPyConnection, sha256: str) -> int | None:
     """The accepted submission whose file had exactly this content, if any."""
     row = con.execute(
@@ -66,6 +81,7 @@ def accepted_submission_with_hash(con: duckdb.DuckDBPyConnection, sha256: str) -
     return row[0] if row else None
 
 
+@read
 def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """What the database holds: the figures ``python -m etl summary`` prints."""
     one = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
@@ -125,6 +141,7 @@ def _iso(value: Any) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
 
+@read
 def submission_history(
     con: duckdb.DuckDBPyConnection, *, pathfinder_code: str | None = None, limit: int = 500
 ) -> pd.DataFrame:
@@ -156,6 +173,7 @@ def submission_history(
     ).df()
 
 
+@read
 def submission_record(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict[str, Any]:
     """One submission's audit row, JSON columns decoded."""
     cursor = con.execute("SELECT * FROM submission WHERE submission_id = ?", [submission_id])
@@ -166,6 +184,7 @@ def submission_record(con: duckdb.DuckDBPyConnection, submission_id: int) -> dic
     return record
 
 
+@read
 def submission_errors(con: duckdb.DuckDBPyConnection, submission_id: int) -> list[dict]:
     row = con.execute(
         "SELECT errors FROM submission WHERE submission_id = ?", [submission_id]
@@ -173,6 +192,7 @@ def submission_errors(con: duckdb.DuckDBPyConnection, submission_id: int) -> lis
     return json.loads(row[0]) if row and row[0] else []
 
 
+@read
 def pathfinder_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per pathfinder: latest return, stage, RAG and champions trained to date."""
     return con.execute(
@@ -196,6 +216,7 @@ def pathfinder_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@read
 def champions_by_period(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Champions trained per reporting period and cumulatively."""
     return con.execute(
@@ -209,6 +230,7 @@ def champions_by_period(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@read
 def screening_change_between_cycles(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -240,6 +262,7 @@ def screening_change_between_cycles(
     ).df()
 
 
+@read
 def national_rank(
     con: duckdb.DuckDBPyConnection, *, area_type: str, programme: str, measure: str
 ) -> pd.DataFrame:
@@ -259,6 +282,7 @@ def national_rank(
     ).df()
 
 
+@read
 def same_period_year_earlier(
     con: duckdb.DuckDBPyConnection, *, area_code: str, programme: str, measure: str
 ) -> pd.DataFrame:
@@ -281,21 +305,7 @@ def same_period_year_earlier(
     ).df()
 
 
-def top_posts(con: duckdb.DuckDBPyConnection, *, limit: int = 10) -> pd.DataFrame:
-    """Single notable posts by reach, with the practice or organisation behind them."""
-    return con.execute(
-        """
-        SELECT a.pathfinder_code, a.month, a.channel, a.post_title, a.reach, a.engagements,
-               a.practice_code, coalesce(g.practice_name, a.organisation) AS posted_by
-        FROM current_activity a LEFT JOIN ref_gp_practice g ON g.ods_code = a.practice_code
-        WHERE a.post_title IS NOT NULL
-        ORDER BY a.reach DESC NULLS LAST
-        LIMIT ?
-        """,
-        [limit],
-    ).df()
-
-
+@read
 def returns_received(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """For the latest reporting period: returns received against those expected (every pathfinder
     that had already sent a return for that or an earlier period is expected to send one)."""
@@ -315,6 +325,7 @@ def returns_received(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {"period": row[0], "received": row[1], "expected": row[2]}
 
 
+@read
 def area_rollup(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every current local authority with its county (or unitary) and region."""
     return con.execute(
@@ -333,6 +344,7 @@ def area_rollup(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@read
 def practice_rollup(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every GP practice with its sub-ICB location and ICB (ODS and ONS codes, name)."""
     return con.execute(
@@ -345,6 +357,7 @@ def practice_rollup(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@read
 def current_return_totals(
     con: duckdb.DuckDBPyConnection, *, pathfinder_code: str, reporting_period: str
 ) -> dict[str, Any] | None:

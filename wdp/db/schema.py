@@ -469,7 +469,7 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = LATEST_VERSION) -> 
     con.execute(SCHEMA_VERSION_TABLE)
     version = current_version(con)
     if version > LATEST_VERSION:
-        from wdp.db.connection import DatabaseError
+        from wdp.db.errors import DatabaseUnreadable as DatabaseError
 
         raise DatabaseError(
             f"This database has schema version {version}, newer than this program knows "

@@ -11,6 +11,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from wdp.db.named import read
+
 # Which published area types make up each level of a league table or map.
 AREA_LEVELS: dict[str, tuple[str, ...]] = {
     "district_ua": ("district", "unitary", "metropolitan_district", "london_borough"),
@@ -20,6 +22,7 @@ AREA_LEVELS: dict[str, tuple[str, ...]] = {
 AreaLevel = Literal["district_ua", "county_ua", "region"]
 
 
+@read
 def public_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Indicators loaded, with their programme, measure and the periods they cover."""
     return con.execute(
@@ -34,6 +37,7 @@ def public_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@read
 def league_table(
     con: duckdb.DuckDBPyConnection, *, indicator_id: int, time_period: str, level: AreaLevel
 ) -> pd.DataFrame:
@@ -75,6 +79,7 @@ def league_table(
     ).df()
 
 
+@read
 def area_trend(
     con: duckdb.DuckDBPyConnection, *, indicator_id: int, area_code: str
 ) -> pd.DataFrame:
@@ -94,6 +99,7 @@ def area_trend(
     ).df()
 
 
+@read
 def area_choices(
     con: duckdb.DuckDBPyConnection, *, indicator_id: int, level: AreaLevel
 ) -> pd.DataFrame:
@@ -110,6 +116,7 @@ def area_choices(
     ).df()
 
 
+@read
 def pathfinder_areas(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Each pathfinder's local authority and go-live date (from its latest status)."""
     return con.execute(
@@ -124,6 +131,7 @@ def pathfinder_areas(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@read
 def pathfinder_figures(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -161,6 +169,7 @@ def pathfinder_figures(
     ).df()
 
 
+@read
 def pathfinder_figure_count(con: duckdb.DuckDBPyConnection, *, programme: str, measure: str) -> int:
     """How many figures the current returns hold for one programme and measure."""
     return con.execute(
@@ -169,6 +178,7 @@ def pathfinder_figure_count(con: duckdb.DuckDBPyConnection, *, programme: str, m
     ).fetchone()[0]
 
 
+@read
 def before_after_go_live(
     con: duckdb.DuckDBPyConnection, *, programme: str, measure: str
 ) -> pd.DataFrame:
@@ -197,6 +207,7 @@ def before_after_go_live(
     ).df()
 
 
+@read
 def standards(con: duckdb.DuckDBPyConnection, *, programme: str, measure: str) -> pd.DataFrame:
     """The national standards for a programme and measure, with the dates they apply."""
     return con.execute(
@@ -209,6 +220,7 @@ def standards(con: duckdb.DuckDBPyConnection, *, programme: str, measure: str) -
     ).df()
 
 
+@read
 def current_codes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Every known local authority code -> the code in use today (maps draw older boundaries)."""
     return dict(

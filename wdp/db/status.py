@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from wdp.config import RETURN_DUE_DAYS
+from wdp.db.named import read
 from wdp.domain import MilestoneStatus, TrackerStatus
 
 # Milestone statuses that are never overdue.
@@ -54,6 +55,7 @@ latest AS (
                                ORDER BY c.period_start DESC) = 1)"""
 
 
+@read
 def reporting_periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every quarter from the programme's first return to its latest, with returns counted."""
     return con.execute(
@@ -68,11 +70,13 @@ def reporting_periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
+@read
 def latest_load_time(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """When the database last had a return loaded (any outcome): the tracker's "as of" time."""
     return con.execute("SELECT max(loaded_at) FROM submission").fetchone()[0]
 
 
+@read
 def pathfinder_status(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.DataFrame:
     """Every pathfinder as at ``period``: stage, RAG, commentary and milestones from its latest
     return, milestones due in the period and overdue at its end, and when that return came in.
@@ -105,6 +109,7 @@ def pathfinder_status(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.Data
     ).df()
 
 
+@read
 def rag_by_period(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.DataFrame:
     """Pathfinders reporting each overall RAG, per period up to and including ``period``."""
     return con.execute(
@@ -121,6 +126,7 @@ def rag_by_period(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.DataFram
     ).df()
 
 
+@read
 def milestones(
     con: duckdb.DuckDBPyConnection, *, period: str, pathfinder: str | None = None
 ) -> pd.DataFrame:
@@ -143,6 +149,7 @@ def milestones(
     ).df()
 
 
+@read
 def risks(
     con: duckdb.DuckDBPyConnection, *, period: str, pathfinder: str | None = None
 ) -> pd.DataFrame:
@@ -164,6 +171,7 @@ def risks(
     ).df()
 
 
+@read
 def return_cells(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.DataFrame:
     """One row per pathfinder and period, from the programme's first period to ``period``:
     the pathfinder's first accepted period, when this period's first accepted return was loaded
@@ -233,6 +241,7 @@ def classify_returns(
     return cells.assign(due_date=due.dt.date, status=pd.Series(status, index=cells.index))
 
 
+@read
 def submission_tracker(
     con: duckdb.DuckDBPyConnection, *, period: str, due_days: int = RETURN_DUE_DAYS
 ) -> pd.DataFrame:

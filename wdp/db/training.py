@@ -13,6 +13,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from wdp.db.named import read
+
 # The scope filter shared by every query here and in ``wdp.db.activity``; bind with
 # ``scope_params``. Constant SQL: the values only ever arrive as ``?`` parameters.
 SCOPE = """
@@ -27,6 +29,7 @@ def scope_params(period_end: str | None, pathfinder: str | None) -> list[str | N
     return [period_end, period_end, pathfinder, pathfinder]
 
 
+@read
 def champions_by_month(
     con: duckdb.DuckDBPyConnection, *, period_end: str | None, pathfinder: str | None
 ) -> pd.DataFrame:
@@ -53,6 +56,7 @@ def champions_by_month(
     ).df()
 
 
+@read
 def champions_by_pathfinder(
     con: duckdb.DuckDBPyConnection, *, period_end: str | None, pathfinder: str | None
 ) -> pd.DataFrame:
@@ -75,6 +79,7 @@ def champions_by_pathfinder(
     ).df()
 
 
+@read
 def champions_by_role(
     con: duckdb.DuckDBPyConnection, *, period_end: str | None, pathfinder: str | None
 ) -> pd.DataFrame:
@@ -90,6 +95,7 @@ def champions_by_role(
     ).df()
 
 
+@read
 def champions_by_practice(
     con: duckdb.DuckDBPyConnection, *, period_end: str | None, pathfinder: str | None
 ) -> pd.DataFrame:
@@ -112,6 +118,7 @@ def champions_by_practice(
     ).df()
 
 
+@read
 def training_records(
     con: duckdb.DuckDBPyConnection, *, period_end: str | None, pathfinder: str | None
 ) -> pd.DataFrame:

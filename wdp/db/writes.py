@@ -1,4 +1,5 @@
-"""Writes: every one transactional, bulk rows as DataFrames through ``INSERT ... SELECT``.
+"""Named writes: bulk rows as DataFrames through ``INSERT ... SELECT``, inside the caller's
+transaction (``with db.write() as tx: tx.write_submission(...)``), never one of their own.
 
 Row-by-row ``executemany`` runs at ~1k rows/s here against ~400k rows/s for a registered DataFrame
 (RECIPES.md), so batches always go in whole. Table names come from allowlists, never from input.
@@ -13,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from wdp.db.named import write
 from wdp.db.schema import RETURN_TABLES
 
 REFERENCE_TABLES = (
@@ -52,20 +54,15 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
         con.unregister("_batch")
 
 
+@write
 def replace_reference(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> int:
-    """Replace a reference table's contents with ``frame`` in one transaction (idempotent)."""
+    """Replace a reference table's contents with ``frame`` (idempotent)."""
     if table not in REFERENCE_TABLES:
         raise ValueError(f"not a reference table: {table}")
     if frame.empty:
         raise EmptyBatch(f"refusing to replace {table} with no rows")
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute(f"DELETE FROM {table}")
-        _insert_frame(con, table, frame)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+    con.execute(f"DELETE FROM {table}")
+    _insert_frame(con, table, frame)
     return len(frame)
 
 
@@ -73,10 +70,12 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, default=str)
 
 
+@write
 def start_attempt(
     con: duckdb.DuckDBPyConnection, *, file_name: str, loaded_by: str, started_at: dt.datetime
 ) -> int:
-    """Commit a record that a load has begun; ``write_submission`` closes it with the outcome."""
+    """Record that a load has begun (commit it before the load's own transaction);
+    ``write_submission`` closes it with the outcome."""
     return int(
         con.execute(
             "INSERT INTO load_attempt (attempt_id, file_name, loaded_by, started_at) "
@@ -86,6 +85,7 @@ def start_attempt(
     )
 
 
+@write
 def write_submission(
     con: duckdb.DuckDBPyConnection,
     record: dict[str, Any],
@@ -93,7 +93,7 @@ def write_submission(
     *,
     attempt_id: int | None = None,
 ) -> int:
-    """Record one load attempt and, when accepted, all its rows: all or nothing.
+    """Record one load attempt and, when accepted, all its rows (all or nothing: one transaction).
 
     ``record`` holds the submission columns (JSON columns as Python objects); ``frames`` maps a
     return table to its rows (without ``submission_id``, which is assigned here). ``attempt_id``
@@ -108,28 +108,22 @@ def write_submission(
     for key in ("row_counts", "errors", "warnings"):
         row[key] = _json(row.get(key))
     row.setdefault("loaded_at", dt.datetime.now())
-    con.execute("BEGIN TRANSACTION")
-    try:
-        submission_id = con.execute("SELECT nextval('submission_id_seq')").fetchone()[0]
-        row["submission_id"] = submission_id
-        columns = [c for c in _columns(con, "submission") if c in row]
-        placeholders = ", ".join("?" for _ in columns)
+    submission_id = con.execute("SELECT nextval('submission_id_seq')").fetchone()[0]
+    row["submission_id"] = submission_id
+    columns = [c for c in _columns(con, "submission") if c in row]
+    placeholders = ", ".join("?" for _ in columns)
+    con.execute(
+        f"INSERT INTO submission ({', '.join(columns)}) VALUES ({placeholders})",
+        [row[c] for c in columns],
+    )
+    for table in RETURN_TABLES:
+        frame = frames.get(table)
+        if frame is None or frame.empty:
+            continue
+        _insert_frame(con, table, frame.assign(submission_id=submission_id))
+    if attempt_id is not None:
         con.execute(
-            f"INSERT INTO submission ({', '.join(columns)}) VALUES ({placeholders})",
-            [row[c] for c in columns],
+            "UPDATE load_attempt SET finished_at = ?, submission_id = ? WHERE attempt_id = ?",
+            [dt.datetime.now(), submission_id, attempt_id],
         )
-        for table in RETURN_TABLES:
-            frame = frames.get(table)
-            if frame is None or frame.empty:
-                continue
-            _insert_frame(con, table, frame.assign(submission_id=submission_id))
-        if attempt_id is not None:
-            con.execute(
-                "UPDATE load_attempt SET finished_at = ?, submission_id = ? WHERE attempt_id = ?",
-                [dt.datetime.now(), submission_id, attempt_id],
-            )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return int(submission_id)

@@ -1,4 +1,4 @@
-"""The Campaign activity page's cached loaders, the outputs note and the definitions.
+"""The Campaign activity page's outputs note and definitions.
 
 Scope (reporting period to date, pathfinder) is shared with the Trained staff page:
 ``wdp.ui.training.read_scope``.
@@ -6,16 +6,11 @@ Scope (reporting period to date, pathfinder) is shared with the Trained staff pa
 
 from __future__ import annotations
 
-from wdp import ui
-from wdp.db import activity
 from wdp.ui.training import SOURCE
 
 PAGE = "activity"
 TOP_POSTS = 10
 
-activity_by_pathfinder = ui.cached_query(activity.activity_by_pathfinder)
-activity_by_month = ui.cached_query(activity.activity_by_month)
-top_posts = ui.cached_query(activity.top_posts)
 
 OUTPUTS_NOTE = (
     "**These are campaign outputs, not health outcomes.** Posts, reach, engagements, Messenger "

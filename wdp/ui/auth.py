@@ -1,4 +1,5 @@
-"""Signing in, in the browser. Checks run on the server: a page that needs a role stops there.
+"""Signing in, in the browser. Checks run on the server: a page that needs a role stops there
+(``wdp.ui.page.setup`` checks the page's roles from ``wdp.ui.pages``).
 
 With an ``[auth]`` section in ``.streamlit/secrets.toml`` (an OIDC provider such as Microsoft
 Entra ID), people sign in through ``st.login`` and their role comes from their account. Without
@@ -16,8 +17,8 @@ import time
 import streamlit as st
 
 from wdp import auth
-from wdp.config import SESSION_IDLE_MINUTES, SESSION_MAX_HOURS, db_path
-from wdp.db.connection import open_db
+from wdp.config import SESSION_IDLE_MINUTES, SESSION_MAX_HOURS
+from wdp.ui.data import database
 
 SESSION_KEY = "wdp_user"
 SIGNED_IN_AT = "wdp_signed_in_at"
@@ -57,8 +58,7 @@ def current_user() -> auth.User | None:
             return None
         known = st.session_state.get(SESSION_KEY)
         if known is None or known.email != str(email).lower():  # look the role up once
-            with open_db(db_path(), read_only=True) as con:
-                known = auth.user_for_email(con, str(email))
+            known = auth.user_for_email(database(), str(email))
             st.session_state[SESSION_KEY] = known
         return known
     user = st.session_state.get(SESSION_KEY)
@@ -82,8 +82,7 @@ def sign_in_form() -> None:
         password = st.text_input("Password", type="password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        with open_db(db_path(), read_only=True) as con:
-            user = auth.authenticate(con, email, password)
+        user = auth.authenticate(database(), email, password)
         if user is None:
             st.error(
                 "Email or password not recognised. Check them and try again, or ask the "
@@ -112,19 +111,3 @@ def sidebar_status() -> None:
         st.sidebar.button("Sign out", on_click=sign_out, key="sign_out")
     elif st.session_state.get(EXPIRED):
         st.sidebar.warning(EXPIRED_MESSAGE)
-
-
-def require(*roles: str) -> auth.User:
-    """The signed-in user with one of ``roles``; otherwise the sign-in form, and stop."""
-    user = current_user()
-    if user is None:
-        st.info("Sign in to continue.")
-        sign_in_form()
-        st.stop()
-    if roles and user.role not in roles:
-        st.error(
-            f"Your account ({user.role}) cannot use this page. Ask the programme team if "
-            "you need access."
-        )
-        st.stop()
-    return user

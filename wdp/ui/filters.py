@@ -10,42 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-ALL = "All"
-ROOT = Path(__file__).resolve().parents[2]
+from wdp.ui.pages import BOARD_PACK, PAGES, PageSpec
 
-# (script relative to the project root, menu label, icon). Emoji, not ":material/...:" icons:
-# those make the browser fetch a font from the internet.
-PAGES: tuple[tuple[str, str, str], ...] = (
-    ("dashboard.py", "Overview", "🏠"),
-    ("pages/1_Trained_staff.py", "Trained staff", "🎓"),
-    ("pages/2_Pathfinder_status.py", "Pathfinder status", "🚦"),
-    ("pages/3_Screening_uptake.py", "Screening uptake by area", "🩺"),
-    ("pages/4_Campaign_activity.py", "Campaign activity", "📣"),
-    ("pages/5_Upload.py", "Upload a return", "📤"),
-    ("pages/6_Data_quality.py", "Data quality", "🔍"),
-    ("pages/7_Admin.py", "Admin", "🔧"),
-    ("pages/8_Board_pack.py", "Board pack", "🗂️"),
-)
-BOARD_PACK = "pages/8_Board_pack.py"
-# "Present this view" opens presentation mode at the slide showing the page's key view.
-PRESENT_FROM: dict[str, str] = {
-    "WDP programme dashboard": "headlines",
-    "Trained staff": "champions",
-    "Pathfinder status": "rag",
-    "Screening uptake by area": "funnel",
-    "Campaign activity": "activity",
-}
-# Pages only some roles may use (each page also checks on the server); others are for everyone.
-PAGE_ROLES: dict[str, tuple[str, ...]] = {
-    "pages/5_Upload.py": ("lead", "director", "admin"),
-    "pages/6_Data_quality.py": ("director", "admin", "viewer"),
-    "pages/7_Admin.py": ("admin",),
-}
+ALL = "All"
 
 
 @dataclass(frozen=True)
@@ -131,30 +102,32 @@ def select(
     return None if value in (None, ALL) else value
 
 
-def menu(current: Filters | None = None, *, page_title: str | None = None) -> None:
-    """The page menu in the sidebar; each link carries the current filters. Pages with a key
-    view also get "Present this view": presentation mode, same filters, at that view's slide."""
+def menu(page: PageSpec, current: Filters | None = None) -> None:
+    """The page menu in the sidebar (``wdp.ui.pages``); each link carries the current filters.
+    A page with a key view also gets "Present this view": presentation mode, same filters, at
+    the slide showing that view."""
     from wdp.ui.auth import current_user
 
     current = current or from_url()
     user = current_user()
-    for script, label, icon in PAGES:
-        if not (ROOT / script).exists():
+    for spec in PAGES:
+        if not spec.exists:
             continue
-        allowed = PAGE_ROLES.get(script)
-        if allowed and user is not None and user.role not in allowed:
+        if user is not None and not spec.allows(user.role):
             continue  # signed-out people still see the link: the page asks them to sign in
         try:
-            st.sidebar.page_link(script, label=label, icon=icon, query_params=current.as_params())
+            st.sidebar.page_link(
+                spec.script, label=spec.label, icon=spec.icon, query_params=current.as_params()
+            )
         except StreamlitAPIException:
             # A page run on its own (AppTest.from_file) has no registered siblings to link to.
             return
-    if page_title in PRESENT_FROM and (ROOT / BOARD_PACK).exists():
+    if page.slide is not None and BOARD_PACK.exists:
         st.sidebar.page_link(
-            BOARD_PACK,
+            BOARD_PACK.script,
             label="Present this view",
             icon="📽️",
-            query_params={**current.as_params(), "present": "1", "slide": PRESENT_FROM[page_title]},
+            query_params={**current.as_params(), "present": "1", "slide": page.slide},
             help="Full screen for a projector: large type, one view at a time, same filters",
         )
     st.sidebar.divider()

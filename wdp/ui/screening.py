@@ -1,4 +1,5 @@
-"""The Screening uptake page's loaders and sections (the page itself only arranges them).
+"""The Screening uptake page's widgets: its filters, the headline cards, the map, an area's
+trend, the Making Data Count badges (the page lays them out).
 
 Two kinds of data, always labelled: **public** screening figures for every English area (OHID
 Fingertips, real, OGL) as the national benchmark, and **pathfinder** figures from returns
@@ -10,14 +11,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from wdp import geo, headlines, ui
+from wdp import geo
 from wdp.charts import screening as charts
 from wdp.config import GEOGRAPHY_ATTRIBUTION, SYNTHETIC_LABEL, Colour
-from wdp.db import queries
-from wdp.db import screening as db
 from wdp.domain import Measure, Programme
+from wdp.headlines import headline_figures
 from wdp.spc import xmr
 from wdp.ui import filters
+from wdp.ui.data import cached_figure, computed, reads
+from wdp.ui.page import show_chart
 
 PAGE = "screening"
 LEVELS = {
@@ -25,19 +27,6 @@ LEVELS = {
     "county_ua": "Upper tier (counties and unitaries)",
     "region": "Regions",
 }
-
-public_indicators = ui.cached_query(db.public_indicators)
-league_table = ui.cached_query(db.league_table)
-area_trend = ui.cached_query(db.area_trend)
-area_choices = ui.cached_query(db.area_choices)
-pathfinder_areas = ui.cached_query(db.pathfinder_areas)
-pathfinder_figures = ui.cached_query(db.pathfinder_figures)
-pathfinder_figure_count = ui.cached_query(db.pathfinder_figure_count)
-before_after = ui.cached_query(db.before_after_go_live)
-national_rank = ui.cached_query(queries.national_rank)
-headline_figures = ui.cached_query(headlines.headline_figures)
-standards = ui.cached_query(db.standards)
-current_codes = ui.cached_query(db.current_codes)
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,7 +57,7 @@ def programme_and_measure() -> tuple[str, str]:
 
 def headline_cards() -> None:
     """The programme's reported results, computed, each with its measure named."""
-    found = headline_figures()
+    found = computed(headline_figures)
     if not found:
         return
     st.subheader("Headline results")
@@ -87,9 +76,10 @@ def _indicator_label(row: pd.Series) -> str:
     return f"{row['indicator_name']} ({row['indicator_id']})"
 
 
-def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
-    """Every English area on the chosen measure: map, league table, comparison, trend."""
-    indicators = public_indicators()
+def public_indicator(programme: str, measure: str) -> tuple[pd.Series, str, str] | None:
+    """The public indicator, year and level of areas to show (sidebar and radio), the most
+    recent data first; None, with a sentence saying how to import some, when none is loaded."""
+    indicators = reads.public_indicators()
     chosen = indicators[(indicators["programme"] == programme) & (indicators["measure"] == measure)]
     if chosen.empty:
         st.info(
@@ -97,8 +87,8 @@ def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
             f"{Measure(measure).label.lower()} data is loaded. Import an OHID Fingertips "
             "export with `python -m etl import-fingertips FILE.csv`."
         )
-        return
-    chosen = chosen.sort_values("last_period", ascending=False)  # the most recent data first
+        return None
+    chosen = chosen.sort_values("last_period", ascending=False)
     ids = [str(i) for i in chosen["indicator_id"]]
     picked = filters.select(
         "indicator",
@@ -113,47 +103,39 @@ def public_benchmark(programme: str, measure: str, highlight: set[str]) -> None:
     level = st.radio(
         "Areas", list(LEVELS), format_func=LEVELS.get, horizontal=True, key=f"{PAGE}_level"
     )
-    league = league_table(indicator_id=int(picked), time_period=year, level=level)
-    what = f"{indicator['indicator_name']}, {year}"
-    if league.empty:
-        st.info(f"No figures for {what} at this level.")
-        return
+    return indicator, year, level
+
+
+def league_summary(league: pd.DataFrame, what: str) -> None:
+    """How many areas, England's value, and how many are better, similar and worse."""
     judged = league["compared_to_england"].value_counts()
     st.markdown(
         f"**{what}**: {len(league)} areas; England {league['england_value'].iloc[0]:.1f}%. "
         f"{judged.get('better', 0)} better, {judged.get('similar', 0)} similar and "
         f"{judged.get('worse', 0)} worse than England (95% confidence intervals)."
     )
-    map_section(league, level, what, programme, measure, highlight)
-    previous = league["previous_period"].dropna()
-    since = f"change since {previous.iloc[0]}" if not previous.empty else "no earlier period"
-    st.markdown(f"**League table: {what}** (rank 1 = highest; {since})")
-    table = charts.league_table_frame(league)
-    st.dataframe(table, hide_index=True, height=420)
-    ui.download_csv(table, filename=f"league_{picked}_{year}.csv", key=f"{PAGE}_league_csv")
-    ui.show_chart(
-        charts.compare_areas_figure(league, title=f"{what}: value and 95% CI", highlight=highlight),
-        league,
-        key=f"{PAGE}_compare",
-        filename=f"compare_{picked}_{year}.csv",
+
+
+def pathfinder_figures_table(figures: pd.DataFrame, *, what: str, total: int) -> None:
+    """The pathfinders' own figures with a 95% CI column (at national scale: each pathfinder's
+    latest period only, and said so)."""
+    shown = figures.assign(
+        **{
+            "95% CI": [
+                f"{lo:.1f} – {hi:.1f}"
+                for lo, hi in zip(figures["lower_95"], figures["upper_95"], strict=True)
+            ]
+        }
     )
-    ui.show_chart(
-        charts.funnel_figure(league, title=f"{what}: funnel plot against England"),
-        league,
-        key=f"{PAGE}_funnel",
-        filename=f"funnel_{picked}_{year}.csv",
-        note="Limits: England's value plus or minus 1.96 and 3.09 standard errors for each "
-        "denominator (normal approximation to the binomial).",
-    )
-    area_trend_section(
-        int(picked),
-        indicator["indicator_name"],
-        level,
-        highlight,
-        programme=programme,
-        measure=measure,
-    )
-    ui.public_data_note()
+    st.markdown(f"**{what}: figures in the current returns** ({len(figures):,} rows)")
+    if total > len(figures):
+        st.caption(
+            f"The current returns hold {total:,} figures; shown (and downloaded) here is "
+            "each pathfinder's latest period. An area's trend over time is on the public tab."
+        )
+    columns = ["pathfinder_name", "area_name", "period_start", "period_end", "numerator"]
+    columns += ["denominator", "value", "95% CI"]
+    st.dataframe(shown[columns], hide_index=True, height=320)
 
 
 MAP_KINDS = {"boundaries": "Boundaries (ONS)", "hex": "Hex map (equal areas)"}
@@ -177,7 +159,7 @@ def map_section(
     title = f"{what}: " + (
         "against the national standard" if by_standard else "compared with England"
     )
-    codes = current_codes()
+    codes = reads.current_codes()
     # The key names everything the map shows: its kind, areas, title, colouring, highlighted
     # areas and the values themselves.
     key = (
@@ -191,7 +173,7 @@ def map_section(
         tuple(league["value"].round(6).fillna(-1)),
     )
     if kind == "hex":
-        figure = ui.cached_figure(
+        figure = cached_figure(
             key,
             lambda: charts.hex_map_figure(
                 _hexes(),
@@ -205,7 +187,7 @@ def map_section(
         note = "Hex map: every local authority is one equal hexagon (layout © Open "
         note += "Innovations, MIT licence). Heavy outline: a pathfinder's area."
     else:
-        figure = ui.cached_figure(
+        figure = cached_figure(
             key,
             lambda: charts.choropleth_figure(
                 geo.read_boundaries(level),
@@ -221,7 +203,7 @@ def map_section(
         note = f"{GEOGRAPHY_ATTRIBUTION} Heavy outline: a pathfinder's area." + (
             f" {len(missing)} areas with codes no longer in use are not drawn." if missing else ""
         )
-    ui.show_chart(
+    show_chart(
         figure, charts.league_table_frame(league), key=f"{PAGE}_map", filename="map.csv", note=note
     )
 
@@ -236,7 +218,7 @@ def area_trend_section(
     measure: str,
 ) -> None:
     """One area's trend (a pathfinder's area first by default)."""
-    choices = area_choices(indicator_id=indicator_id, level=level)
+    choices = reads.area_choices(indicator_id=indicator_id, level=level)
     if choices.empty:
         return
     names = dict(zip(choices["area_code"], choices["area_name"], strict=True))
@@ -244,7 +226,7 @@ def area_trend_section(
     area = filters.select(
         "area", list(names), labels=names, allow_all=False, default=default, page=PAGE
     )
-    trend = area_trend(indicator_id=indicator_id, area_code=area)
+    trend = reads.area_trend(indicator_id=indicator_id, area_code=area)
     if trend.empty:
         st.info(f"No figures over time for {names[area]}.")
         return
@@ -255,7 +237,7 @@ def area_trend_section(
     badges(result)
     spc_tab, england_tab = st.tabs(["Process control (Making Data Count)", "Against England"])
     with spc_tab:
-        ui.show_chart(
+        show_chart(
             charts.spc_figure(
                 trend["time_period"],
                 result,
@@ -268,7 +250,7 @@ def area_trend_section(
             filename=f"spc_{indicator_id}_{area}.csv",
         )
     with england_tab:
-        ui.show_chart(
+        show_chart(
             charts.trend_figure(
                 trend, title=f"{names[area]} and England: {name}, {span}", area_name=names[area]
             ),
@@ -280,7 +262,7 @@ def area_trend_section(
 
 def standard_levels(programme: str, measure: str) -> tuple[float | None, float | None]:
     """The latest acceptable and achievable standards for a programme and measure (percent)."""
-    rows = standards(programme=programme, measure=measure)
+    rows = reads.standards(programme=programme, measure=measure)
     found = []
     for level in ("acceptable", "achievable"):
         matching = rows[rows["level"] == level]
@@ -310,76 +292,22 @@ def badges(result) -> None:
     st.caption(result.summary)
 
 
+# Past a few thousand figures (a national roll-out: ~280,000) the table, the download and the
+# browser would crawl: the page shows each pathfinder's latest period instead, and says so.
 MAX_TABLE_ROWS = 5_000
 
-
-def pathfinder_section(programme: str, measure: str) -> None:
-    """Figures the pathfinders returned for the chosen programme and measure."""
-    st.caption(SYNTHETIC_LABEL)
-    # Past a few thousand figures (a national roll-out: ~280,000) the table, the download and the
-    # browser would crawl: show each pathfinder's latest period instead, and say so.
-    total = pathfinder_figure_count(programme=programme, measure=measure)
-    latest_only = total > MAX_TABLE_ROWS
-    figures = pathfinder_figures(programme=programme, measure=measure, latest_only=latest_only)
-    what = f"{Programme(programme).label} screening {Measure(measure).label.lower()}"
-    if figures.empty:
-        st.info(f"No pathfinder has returned {what.lower()} figures yet.")
-    else:
-        shown = figures.assign(
-            **{
-                "95% CI": [
-                    f"{lo:.1f} – {hi:.1f}"
-                    for lo, hi in zip(figures["lower_95"], figures["upper_95"], strict=True)
-                ]
-            }
-        )
-        st.markdown(f"**{what}: figures in the current returns** ({len(figures):,} rows)")
-        if latest_only:
-            st.caption(
-                f"The current returns hold {total:,} figures; shown (and downloaded) here is "
-                "each pathfinder's latest period. An area's trend over time is on the public tab."
-            )
-        st.dataframe(
-            shown[
-                [
-                    "pathfinder_name",
-                    "area_name",
-                    "period_start",
-                    "period_end",
-                    "numerator",
-                    "denominator",
-                    "value",
-                    "95% CI",
-                ]
-            ],
-            hide_index=True,
-            height=320,
-        )
-        ui.download_csv(
-            figures, filename=f"pathfinder_{programme}_{measure}.csv", key=f"{PAGE}_pf_csv"
-        )
-    changes = charts.before_after_frame(before_after(programme=programme, measure=measure))
-    if not changes.empty:
-        title = (
-            f"{what}: change after go-live (GP practices' quarterly figures, before and "
-            "after each pathfinder went live)"
-        )
-        shown = changes.drop(columns=["_lower", "_upper"])
-        ui.show_chart(
-            charts.before_after_figure(changes, title=title),
-            shown,
-            key=f"{PAGE}_before_after",
-            filename=f"before_after_{programme}.csv",
-            note="Improved / deteriorated only when the 95% interval for the change "
-            "(Newcombe's method) excludes zero. A before-and-after comparison "
-            "cannot rule out other causes of change.",
-        )
-    if programme == "breast" and measure == "uptake":
-        ranks = national_rank(area_type="screening_service", programme="breast", measure="uptake")
-        if not ranks.empty:
-            st.markdown(
-                "**National table of breast screening services: uptake rank** "
-                f"({SYNTHETIC_LABEL.lower()})"
-            )
-            st.dataframe(ranks, hide_index=True, height=260)
-            ui.download_csv(ranks, filename="service_uptake_ranks.csv", key=f"{PAGE}_ranks")
+DEFINITIONS = {
+    "Coverage": "people screened within the look-back period / all eligible people (breast: "
+    "women 53-70, last 36 months; cervical: 25-49 within 3.5 years, 50-64 within 5.5 years; "
+    "bowel: 60-74 within 30 months).",
+    "Uptake": "people invited in a period who were screened within 6 months of invitation / "
+    "people invited.",
+    "First-time attendance": "first-invitation attendances, compared between screening cycles.",
+    "Rank": "position among all areas or services for one measure and period (1 = highest).",
+    "95% confidence interval": "Wilson score interval computed from the count and denominator, "
+    "as OHID Fingertips does; checked against the published limits on every import.",
+    "Better / Similar / Worse than England": "the area's 95% interval lies wholly above / "
+    "overlaps / lies wholly below England's value (for screening, higher is better).",
+    "Sources": "public figures: OHID Fingertips and PHE (Open Government Licence v3.0); "
+    "pathfinder figures: the pathfinders' quarterly returns (the current return counts).",
+}

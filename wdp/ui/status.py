@@ -1,26 +1,15 @@
-"""The Pathfinder status page's cached loaders, filters and small sections (the page arranges
-them)."""
+"""The Pathfinder status page's filters and widgets (the page lays them out)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from wdp import ui
 from wdp.charts import status as build
-from wdp.db import status as db
 from wdp.domain import NO_RETURN
 from wdp.ui import filters
 
 PAGE = "status"
-
-reporting_periods = ui.cached_query(db.reporting_periods)
-latest_load_time = ui.cached_query(db.latest_load_time)
-pathfinder_status = ui.cached_query(db.pathfinder_status)
-rag_by_period = ui.cached_query(db.rag_by_period)
-submission_tracker = ui.cached_query(db.submission_tracker)
-milestones = ui.cached_query(db.milestones)
-risks = ui.cached_query(db.risks)
 
 
 def choose_period(periods: pd.DataFrame) -> str:

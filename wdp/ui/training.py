@@ -1,5 +1,5 @@
-"""The Trained staff page's cached loaders and definitions, and the reporting-period / pathfinder
-scope that it shares with the Campaign activity page.
+"""The Trained staff page's widgets and definitions, and the reporting-period / pathfinder scope
+filter that it shares with the Campaign activity page.
 
 Scope: a reporting period means "to date at the end of that quarter" (its returns and every
 earlier quarter's), so a chosen period never hides training that happened before it. Both filters
@@ -13,18 +13,13 @@ from typing import Any
 
 import streamlit as st
 
-from wdp import ui
-from wdp.db import training
 from wdp.ui import filters
+from wdp.ui.data import reads
+from wdp.ui.page import no_returns_yet
 
 PAGE = "training"
 # No target is in the data yet: the reported figure is drawn as a reference, not as a target.
 
-champions_by_month = ui.cached_query(training.champions_by_month)
-champions_by_pathfinder = ui.cached_query(training.champions_by_pathfinder)
-champions_by_role = ui.cached_query(training.champions_by_role)
-champions_by_practice = ui.cached_query(training.champions_by_practice)
-training_records = ui.cached_query(training.training_records)
 
 SOURCE = (
     "the pathfinders' quarterly returns (Training sheet). Only the return that currently counts "
@@ -91,12 +86,7 @@ def read_scope(periods: list[str], *, page: str) -> Scope:
     Stops the page with a sentence when no return has been loaded yet.
     """
     if not periods:
-        st.info(
-            "No returns have been loaded yet. Load a pathfinder's return with "
-            "`python -m etl load FILE.xlsx`, or build the sample programme with "
-            "`python -m etl seed`."
-        )
-        st.stop()
+        no_returns_yet()
     newest_first = list(reversed(periods))
     period = filters.select(
         "period",
@@ -105,7 +95,7 @@ def read_scope(periods: list[str], *, page: str) -> Scope:
         page=page,
     )
     st.sidebar.caption("Figures are to date: every quarter up to and including the one chosen.")
-    overview = ui.pathfinder_overview()
+    overview = reads.pathfinder_overview()
     names = dict(zip(overview["pathfinder_code"], overview["pathfinder_name"], strict=True))
     pathfinder = filters.select("pathfinder", list(names), labels=names, page=page)
     return Scope(

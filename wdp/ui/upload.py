@@ -14,46 +14,24 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from etl.load import LoadReport, check_return, load_return
-from etl.template import build_template
-from wdp import ui
+from wdp import services
 from wdp.auth import User
-from wdp.config import MAX_RETURN_BYTES, db_path
-from wdp.db import queries
-from wdp.db.connection import DatabaseBusy, open_db
-from wdp.domain import Issue, ReportingPeriod
+from wdp.config import MAX_RETURN_BYTES, uploads_dir
+from wdp.db import DatabaseBusy
+from wdp.domain import Issue
+from wdp.ui.data import computed, data_changed, database, explained, reads
+from wdp.ui.exports import download_csv
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-validation_reference = ui.cached_query(queries.validation_reference)
-pathfinder_overview = ui.cached_query(queries.pathfinder_overview)
-current_return_totals = ui.cached_query(queries.current_return_totals)
-
-
-def open_period(user: User) -> str | None:
-    """The period a lead is expected to return next: the one after their latest return."""
-    if not user.pathfinder_code:
-        return None
-    overview = pathfinder_overview()
-    mine = overview[overview["pathfinder_code"] == user.pathfinder_code]
-    latest = mine["latest_period"].dropna()
-    if latest.empty:
-        return None
-    period = ReportingPeriod.parse(str(latest.iloc[0]))
-    return period.next().label if period else None
-
 
 def template_download(user: User) -> None:
-    period = open_period(user)
-    workbook = build_template(pathfinder_code=user.pathfinder_code, reporting_period=period)
-    import io
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    """The return template, pre-filled with a lead's pathfinder and the quarter due."""
+    period = computed(services.next_period_due, pathfinder_code=user.pathfinder_code)
     name = f"WDP_return_{user.pathfinder_code or 'template'}_{(period or '').replace(' ', '_')}"
     st.download_button(
         "Download the return template",
-        buffer.getvalue(),
+        services.template_bytes(pathfinder_code=user.pathfinder_code, reporting_period=period),
         file_name=f"{name.rstrip('_')}.xlsx",
         mime=XLSX_MIME,
         icon="⬇️",
@@ -65,7 +43,7 @@ def template_download(user: User) -> None:
 
 def save_upload(data: bytes) -> Path:
     """Keep the uploaded bytes under a random name outside anything the app serves."""
-    folder = db_path().parent / "uploads"
+    folder = uploads_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{secrets.token_hex(16)}.xlsx"
     path.write_bytes(data)
@@ -96,7 +74,7 @@ def error_summary(issues: list[Issue], *, file_name: str) -> None:
         ]
     )
     st.dataframe(table, hide_index=True)
-    ui.download_csv(
+    download_csv(
         table,
         filename="validation_report.csv",
         key="upload_report_csv",
@@ -114,7 +92,7 @@ def preview(validated, user: User) -> None:
     )
     training = validated.frames.get("training")
     trained = int(training["champions_trained"].sum()) if training is not None else 0
-    now = current_return_totals(
+    now = reads.current_return_totals(
         pathfinder_code=details.pathfinder_code, reporting_period=details.reporting_period
     )
     table = pd.DataFrame(
@@ -140,26 +118,25 @@ def preview(validated, user: User) -> None:
 
 
 def check_upload(path: Path, user: User, file_name: str):
-    reference = validation_reference()
-    only = user.pathfinder_code if user.role == "lead" else None
-    validated, issues = check_return(path, reference, only_pathfinder=only)
+    """The upload checked as the load would check it; every problem shown when it fails."""
+    validated, issues = services.check_upload(
+        database(), path, user=user, reference=reads.validation_reference()
+    )
     if issues:
         error_summary(issues, file_name=file_name)
         return None
     return validated
 
 
-def confirm_and_load(path: Path, user: User, file_name: str) -> LoadReport:
-    only = user.pathfinder_code if user.role == "lead" else None
-    try:
-        with open_db(db_path()) as con:
-            report = load_return(
-                con, path, loaded_by=user.email, file_name=file_name, only_pathfinder=only
-            )
-    except DatabaseBusy as error:  # nothing was loaded: say so, and how to retry
-        st.error(f"{error} Nothing was loaded; your file is kept, so just confirm again.")
-        st.stop()
-    st.cache_data.clear()  # every page shows the new figures at once
+def confirm_and_load(path: Path, user: User, file_name: str) -> services.LoadReport:
+    """Load the upload for this person; a busy database is a sentence, and they confirm again."""
+    with explained():
+        try:
+            report = services.load_upload(database(), path, user=user, file_name=file_name)
+        except DatabaseBusy as error:  # nothing was loaded: say so, and how to retry
+            st.error(f"{error} Nothing was loaded; your file is kept, so just confirm again.")
+            st.stop()
+    data_changed()  # every page shows the new figures at once
     return report
 
 

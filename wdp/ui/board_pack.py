@@ -13,81 +13,66 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from string import Template
 from typing import Any
 
 import streamlit as st
 
-from wdp import ui
+from wdp import services
 from wdp.boardpack import Deck, PackFilters, compose, render_pack
-from wdp.boardpack.render import chromium_path, figure_png, slide_figure
-from wdp.config import SYNTHETIC_LABEL, db_path
+from wdp.boardpack.render import cell_text, figure_png, footer_text, slide_figure
+from wdp.config import SYNTHETIC_LABEL, Colour, chromium_path, database_setting
+from wdp.db import open_database
 from wdp.ui import filters
-
-PAGE_SCRIPT = "pages/8_Board_pack.py"
-DEFAULT_AUDIENCE = "WDP programme board"
-# Where "Present" starts when pressed on a page: the slide that shows that page's key view.
-START_SLIDE = {
-    "dashboard.py": "headlines",
-    "pages/1_Trained_staff.py": "champions",
-    "pages/2_Pathfinder_status.py": "rag",
-    "pages/3_Screening_uptake.py": "funnel",
-    "pages/4_Campaign_activity.py": "activity",
-}
+from wdp.ui.auth import current_user
+from wdp.ui.data import CACHE_MAX_ENTRIES, CACHE_TTL_S, database, explained
+from wdp.ui.page import chart_config
 
 
-def _compose(con, *, params: tuple[tuple[str, str], ...], audience: str) -> Deck:
-    return compose(con, PackFilters.from_params(dict(params)), audience=audience)
-
-
-@st.cache_data(ttl=ui.CACHE_TTL_S, max_entries=ui.CACHE_MAX_ENTRIES, show_spinner=False)
-def _deck(db: str, stamp: int, params: tuple, scope: str | None, audience: str) -> Deck:
-    return ui._read(db, _compose, scope, params=params, audience=audience)
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES, show_spinner=False)
+def _deck(
+    setting: str, version: Any, chosen: PackFilters, scope: str | None, audience: str
+) -> Deck:
+    return compose(open_database(setting, scope=scope), chosen, audience=audience)
 
 
 @st.cache_data(ttl=600, max_entries=4, show_spinner=False)
-def _files(db: str, stamp: int, params: tuple, scope: str | None, audience: str) -> dict[str, Any]:
-    pack = render_pack(_deck(db, stamp, params, scope, audience))
+def _files(
+    setting: str, version: Any, chosen: PackFilters, scope: str | None, audience: str
+) -> dict[str, Any]:
+    pack = render_pack(_deck(setting, version, chosen, scope, audience))
     return {"stem": pack.stem, "pptx": pack.pptx, "pdf": pack.pdf}
 
 
-def _pack_scope() -> tuple[tuple[tuple[str, str], ...], str | None]:
-    """The URL's filters (pathfinder checked against the register) and the connection's scope."""
-    chosen = filters.from_url().as_params()
-    codes = set(ui.pathfinder_overview()["pathfinder_code"])
-    if chosen.get("pathfinder") not in codes:
-        chosen.pop("pathfinder", None)
-    scope = ui.reader_scope()
-    if scope is not None:
-        chosen["pathfinder"] = scope  # a lead's pack is always their own pathfinder's
-    return tuple(sorted(chosen.items())), scope or chosen.get("pathfinder")
+def _pack_key(audience: str | None) -> tuple[str, Any, PackFilters, str | None, str]:
+    """What this reader's pack is built from, as a cache key: the link's filters, limited by
+    ``services.pack_view`` to what they may see (a lead's pack is always their own pathfinder's)."""
+    with explained():
+        view = services.pack_view(
+            database(),
+            PackFilters.from_params(filters.from_url().as_params()),
+            user=current_user(),
+            audience=audience,
+        )
+        version = view.db.data_version()
+        return database_setting(), version, view.filters, view.db.scope, view.audience
 
 
-def current_deck(audience: str = DEFAULT_AUDIENCE) -> Deck:
-    params, scope = _pack_scope()
-    return ui._load(lambda db, stamp: _deck(db, stamp, params, scope, audience))
+def current_deck(audience: str | None = None) -> Deck:
+    with explained():
+        return _deck(*_pack_key(audience))
 
 
-def pack_maker(audience: str = DEFAULT_AUDIENCE) -> Callable[[str], bytes]:
+def pack_maker(audience: str | None = None) -> Callable[[str], bytes]:
     """A function giving the PowerPoint or PDF for the current filters, drawn when first asked
     for (a download's deferred data), then cached. The filters and the reader's scope are read
     now, in the page's run: the download is served outside it."""
-    params, scope = _pack_scope()
-    path = db_path()
-    stamp = ui._stamp(path)
-
-    def make(kind: str) -> bytes:
-        return _files(str(path), stamp, params, scope, audience)[kind]
-
-    return make
+    key = _pack_key(audience)
+    return lambda kind: _files(*key)[kind]
 
 
 def default_audience() -> str:
-    from wdp.ui.auth import current_user
-
-    user = current_user()
-    if user is not None and user.role == "lead":
-        return f"{user.pathfinder_code} pathfinder lead ({user.email})"
-    return DEFAULT_AUDIENCE
+    return services.default_audience(current_user())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -180,25 +165,27 @@ def start_presenting(slide: str) -> None:
 # Presentation mode
 # ------------------------------------------------------------------------------------------------
 
-PRESENT_CSS = """
+PRESENT_CSS = Template(
+    """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], footer { display: none !important; }
 .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
-    background: #FFFFFF !important; color: #212B32 !important; }
+    background: $WHITE !important; color: $TEXT !important; }
 [data-testid="stMainBlockContainer"] { padding: 1.5rem 3rem 1rem 3rem; max-width: 100%; }
-.wdp-slide-title { font-size: 2.6rem; font-weight: 700; color: #005EB8; line-height: 1.15;
+.wdp-slide-title { font-size: 2.6rem; font-weight: 700; color: $BLUE; line-height: 1.15;
     margin: 0 0 0.4rem 0; }
-.wdp-slide-headline { font-size: 1.7rem; font-weight: 600; color: #212B32; margin-bottom: 0.6rem; }
-.wdp-slide-bullets li { font-size: 1.35rem; color: #212B32; margin-bottom: 0.5rem; }
-.wdp-slide-footer { font-size: 0.95rem; color: #425563; }
-.wdp-badge { display: inline-block; color: #FFFFFF; font-weight: 700; font-size: 1.1rem;
+.wdp-slide-headline { font-size: 1.7rem; font-weight: 600; color: $TEXT; margin-bottom: 0.6rem; }
+.wdp-slide-bullets li { font-size: 1.35rem; color: $TEXT; margin-bottom: 0.5rem; }
+.wdp-slide-footer { font-size: 0.95rem; color: $DARK_GREY; }
+.wdp-badge { display: inline-block; color: $WHITE; font-weight: 700; font-size: 1.1rem;
     border-radius: 0.4rem; padding: 0.2rem 0.8rem; margin-right: 0.6rem; }
 .wdp-slide-table table { font-size: 1.1rem; width: 100%; border-collapse: collapse; }
-.wdp-slide-table th { background: #005EB8; color: #FFFFFF; text-align: left; padding: 0.3rem; }
-.wdp-slide-table td { padding: 0.25rem 0.3rem; border-bottom: 1px solid #D8DDE0; }
+.wdp-slide-table th { background: $BLUE; color: $WHITE; text-align: left; padding: 0.3rem; }
+.wdp-slide-table td { padding: 0.25rem 0.3rem; border-bottom: 1px solid $BORDER_GREY; }
 </style>
 """
+).substitute({k: v for k, v in vars(Colour).items() if not k.startswith("_")})
 
 
 def is_presenting() -> bool:
@@ -246,8 +233,6 @@ def _navigation(keys: list[str], index: int) -> None:
 
 def present(deck: Deck) -> None:
     """One slide on the whole screen, with Previous and Next above it."""
-    from wdp.boardpack.render import cell_text, footer_text
-
     st.html(PRESENT_CSS)
     keys = [s.key for s in deck.slides]
     wanted = st.query_params.get("slide")
@@ -271,7 +256,7 @@ def present(deck: Deck) -> None:
         figure = slide_figure(slide.figure)
         figure.update_layout(height=520, font={"size": 18})
         st.plotly_chart(
-            figure, theme=None, config=ui.chart_config(slide.key), key=f"present_{slide.key}"
+            figure, theme=None, config=chart_config(slide.key), key=f"present_{slide.key}"
         )
     elif slide.table is not None:
         shown = slide.table.map(cell_text)

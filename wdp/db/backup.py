@@ -1,4 +1,4 @@
-"""Back the database up to a folder and restore it, each checked table by table.
+"""Backups of the embedded database (one DuckDB file) and restoring them, checked table by table.
 
     python -m etl backup --db PATH --to FOLDER     # FOLDER/wdp-backup-YYYYMMDDTHHMMSSZ/
     python -m etl restore BACKUP_FOLDER --db PATH [--force]
@@ -27,9 +27,10 @@ from typing import Any
 
 import duckdb
 
-from etl.load import file_sha256
 from wdp.db import maintenance
-from wdp.db.connection import DatabaseError, connect, open_db
+from wdp.db.embedded import connect, open_db
+from wdp.db.errors import DatabaseError
+from wdp.files import file_sha256
 
 MANIFEST = "manifest.json"
 DB_FILE = "wdp.duckdb"
@@ -64,7 +65,7 @@ def _fingerprints_of(path: Path) -> tuple[dict[str, Any], int]:
         con.close()
 
 
-def backup(db: Path, to: Path, *, now: dt.datetime | None = None) -> BackupResult:
+def backup_file(db: Path, to: Path, *, now: dt.datetime | None = None) -> BackupResult:
     """Copy ``db`` into a new timestamped folder under ``to``, with a checked manifest."""
     db, to = Path(db), Path(to)
     now = now or dt.datetime.now(dt.UTC)
@@ -134,7 +135,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def restore(folder: Path, db: Path, *, force: bool = False, now: dt.datetime | None = None) -> dict:
+def restore_file(
+    folder: Path, db: Path, *, force: bool = False, now: dt.datetime | None = None
+) -> dict:
     """Restore the backup in ``folder`` to ``db``; returns the manifest.
 
     Returns only after every table of the restored file matched the manifest.

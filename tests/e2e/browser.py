@@ -1,0 +1,47 @@
+"""What the browser tests share: waiting for the app, opening a page, signing in, screenshots.
+
+The server and the browser themselves are ``conftest.py``'s fixtures; these are plain functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+# A cold first render took ~7 s on 2 cores (RECIPES.md); allow plenty.
+WAIT_MS = 30_000
+
+
+CHART = '[data-testid="stPlotlyChart"]'
+DRAWN = f"{CHART} .main-svg"  # plotly has drawn (a chart has several of these layers)
+
+
+def full_page_screenshot(page: Page, path: Path) -> None:
+    """Streamlit scrolls inside `stMain`, not the document, so `full_page=True` alone captures
+    only the viewport: grow the viewport to the content's height first."""
+    width = page.viewport_size["width"] if page.viewport_size else 1400
+    height = page.evaluate(
+        "() => Math.max(document.documentElement.scrollHeight,"
+        " document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0)"
+    )
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(500)  # let the chart and tables redraw at the new size
+    page.screenshot(path=str(path), full_page=True)
+
+
+def open_page(page: Page, url: str, heading: str) -> None:
+    page.goto(url)
+    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(DRAWN).first).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def sign_in(page: Page, url: str, email: str, password: str) -> None:
+    page.goto(f"{url}/Upload")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
