@@ -29,6 +29,8 @@ from wdp.db import queries
 from wdp.db.embedded import open_db
 from wdp.domain import Course, ReportingPeriod, StaffRole
 
+pytestmark = pytest.mark.process  # every test here starts another process
+
 ROOT = Path(__file__).resolve().parent.parent
 BIG_ROWS = 5_000
 
@@ -38,8 +40,6 @@ BIG_ROWS = 5_000
 PAUSE_INSIDE_TRANSACTION = """
 import runpy, sys, time
 import wdp.db.writes as writes
-
-pytestmark = pytest.mark.process  # every test here starts another process
 
 original = writes._insert_frame
 
