@@ -151,11 +151,11 @@ page's pathfinder table and its CSV download held every figure in the current re
 rows, rebuilt on every run (2-15 s warm). Fixed (`wdp/db/screening.py`, `wdp/ui/screening.py`):
 past 5,000 figures the table and download show each pathfinder's latest period, and say so. Then:
 - every CSV download was made on every run of its page (the whole training table, 22,340 rows, on
-  Trained staff): `wdp.ui.exports.download_csv` now hands `st.download_button` a function, so the CSV is
-  made only when the button is pressed;
+  Trained staff): `wdp.ui.exports.download_csv` now hands `st.download_button` a function, so
+  the CSV is made only when the button is pressed;
 - the Screening page's map of every area took ~150-250 ms a run, nearly all of it plotly checking
-  each boundary shape as the figure was built: `wdp.ui.data.cached_figure` builds it once per database
-  version, reader's scope and everything the map shows (kind, level, title, colouring, highlighted
+  each boundary shape as the figure was built: `wdp.ui.data.cached_figure` builds it once per
+  database version, reader's scope and everything the map shows (kind, level, title, colouring, highlighted
   areas, the values), and shares it (pages only read figures). Screening went from ~315 ms to
   ~135-155 ms warm on the national database, Trained staff from ~350 ms to ~150 ms.
 Warm runs are now timed as the same session's script run again (one AppTest per page); a new
