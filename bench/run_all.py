@@ -156,8 +156,8 @@ past 5,000 figures the table and download show each pathfinder's latest period, 
 - the Screening page's map of every area took ~150-250 ms a run, nearly all of it plotly checking
   each boundary shape as the figure was built: `wdp.ui.data.cached_figure` builds it once per
   database version, reader's scope and everything the map shows (kind, level, title, colouring,
-  highlighted areas, the values), and shares it (pages only read figures). Screening went from ~315 ms to
-  ~135-155 ms warm on the national database, Trained staff from ~350 ms to ~150 ms.
+  highlighted areas, the values), and shares it (pages only read figures). Screening went from
+  ~315 ms to ~135-155 ms warm on the national database, Trained staff from ~350 ms to ~150 ms.
 Warm runs are now timed as the same session's script run again (one AppTest per page); a new
 AppTest for each run added AppTest's own start-up (~50-100 ms scanning installed packages, which a
 server does once when it starts) to every figure.
