@@ -6,8 +6,8 @@ from the database's named reads, cached by wdp.ui.data; there is no SQL here.
 
 import streamlit as st
 
-from wdp import charts
 from wdp.charts.overview import pathfinder_table, submission_table
+from wdp.charts.training import champions_by_period_figure
 from wdp.config import REPORTED_CHAMPIONS
 from wdp.domain import SubmissionStatus
 from wdp.ui import page, screening
@@ -83,7 +83,7 @@ page.page_link("pages/3_Screening_uptake.py", "How these are computed: Screening
 
 st.subheader("Champions trained to date")
 st.plotly_chart(
-    charts.champions_figure(reads.champions_by_period(), reported=REPORTED_CHAMPIONS),
+    champions_by_period_figure(reads.champions_by_period(), reported=REPORTED_CHAMPIONS),
     config=page.chart_config("champions_trained_to_date"),
 )
 

@@ -34,8 +34,11 @@ from wdp.domain import ReportingPeriod
 EXIT_OK, EXIT_REJECTED, EXIT_PROBLEM = 0, 1, 2
 
 
-def _db_argument(parser: argparse.ArgumentParser) -> None:
+def _db_argument(parser: argparse.ArgumentParser, *, json_help: str | None = None) -> None:
+    """``--db``, and ``--json`` with its help when the command prints JSON."""
     parser.add_argument("--db", help="DuckDB file (default: $WDP_DB, else data/wdp.duckdb)")
+    if json_help:
+        parser.add_argument("--json", action="store_true", help=json_help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,16 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser("load", help="validate and load return workbooks")
     load.add_argument("files", nargs="+", metavar="FILE", help="return workbooks (.xlsx)")
-    _db_argument(load)
-    load.add_argument("--json", action="store_true", help="print one JSON report per file")
+    _db_argument(load, json_help="print one JSON report per file")
     load.add_argument("--loaded-by", help="who is loading (recorded in the audit trail)")
 
     fingertips = commands.add_parser(
         "import-fingertips", help="import Fingertips indicator exports (CSV) as the benchmark"
     )
     fingertips.add_argument("files", nargs="+", metavar="FILE", help="indicator exports (.csv)")
-    _db_argument(fingertips)
-    fingertips.add_argument("--json", action="store_true", help="print one JSON report per file")
+    _db_argument(fingertips, json_help="print one JSON report per file")
     fingertips.add_argument(
         "--indicator-id", type=int, help="for the older PHE layout, which does not say"
     )
@@ -99,8 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     _db_argument(listing)
 
     seed = commands.add_parser("seed", help="build the sample programme through the load path")
-    _db_argument(seed)
-    seed.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    _db_argument(seed, json_help="print the outcome as JSON")
 
     pack = commands.add_parser(
         "pack", help="build the board pack: PowerPoint, the same pages as PDF, a PNG per chart"
@@ -121,8 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--json", action="store_true", help="print what was written as JSON")
 
     summary = commands.add_parser("summary", help="what the database holds")
-    _db_argument(summary)
-    summary.add_argument("--json", action="store_true", help="print JSON")
+    _db_argument(summary, json_help="print JSON")
 
     backup = commands.add_parser(
         "backup", help="copy the database into a new timestamped folder, checked table by table"

@@ -96,34 +96,29 @@ def read_areas(directory: Path | None = None) -> pd.DataFrame:
             code = successor[code]
         return code
 
-    rows: dict[str, dict] = {}
-
-    def add(code: str, name: str, kind: str) -> None:
-        if code in rows:
-            return
-        rows[code] = {"area_code": code, "area_name": name, "area_kind": kind}
-
-    # Newest names first, so a code keeps its current name.
-    for code, name in zip(recodes["new_code"], recodes["new_name"], strict=True):
-        if code.startswith(("E06", "E07", "E08", "E09", "E10")):  # not combined authorities
-            add(code, name, "county" if code.startswith("E10") else "local_authority")
-    for code, name in zip(current_lad["areacd"], current_lad["areanm"], strict=True):
-        add(code, name, "local_authority")
-    for code, name in zip(ltla14["ltlacd"], ltla14["ltlanm"], strict=True):
-        add(code, name, "local_authority")
-    for code, name in zip(recodes["old_code"], recodes["old_name"], strict=True):
-        if code.startswith("E"):
-            add(code, name, "local_authority")
     counties = _csv(CTY23_FILE, directory)
-    for code, name in zip(counties["areacd"], counties["areanm"], strict=True):
-        add(code, name, "county")
-    for code, name in zip(ltla14["ctycd"], ltla14["ctynm"], strict=True):
-        if code.startswith("E10"):
-            add(code, name, "county")
     regions = _csv(RGN_FILE, directory)
-    for code, name in zip(regions["areacd"], regions["areanm"], strict=True):
-        add(code, name, "region")
-    add("E92000001", "England", "country")
+    in_england = ("E",)
+    # (codes, names, kind, which codes) in order of preference: the newest names first, so a
+    # code keeps its current name. A kind of None: a county when the code is E10, else a
+    # local authority (recoded areas; combined authorities are left out).
+    sources = (
+        (recodes["new_code"], recodes["new_name"], None, ("E06", "E07", "E08", "E09", "E10")),
+        (current_lad["areacd"], current_lad["areanm"], "local_authority", in_england),
+        (ltla14["ltlacd"], ltla14["ltlanm"], "local_authority", in_england),
+        (recodes["old_code"], recodes["old_name"], "local_authority", in_england),
+        (counties["areacd"], counties["areanm"], "county", in_england),
+        (ltla14["ctycd"], ltla14["ctynm"], "county", ("E10",)),
+        (regions["areacd"], regions["areanm"], "region", in_england),
+        (pd.Series(["E92000001"]), pd.Series(["England"]), "country", in_england),
+    )
+    rows: dict[str, dict] = {}
+    for codes, names, kind, prefixes in sources:
+        for code, name in zip(codes, names, strict=True):
+            if code in rows or not code.startswith(prefixes):
+                continue
+            area_kind = kind or ("county" if code.startswith("E10") else "local_authority")
+            rows[code] = {"area_code": code, "area_name": name, "area_kind": area_kind}
 
     frame = pd.DataFrame(rows.values())
     terminated = set(changes.loc[changes["change_type"] == "termination", "old_code"])

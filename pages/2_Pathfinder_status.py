@@ -74,21 +74,17 @@ who = names[pathfinder] if pathfinder else "all pathfinders"
 if pathfinder:
     st.subheader(f"{who}: {period}")
     view.pathfinder_summary(status, pathfinder)
-st.subheader(f"Milestones: {who}")
-ms = reads.milestones(period=period, pathfinder=pathfinder)
-if ms.empty:
-    st.info(f"No milestones in the returns for {who} up to {period}.")
-else:
-    st.dataframe(build.milestone_table(ms), hide_index=True)
-    download_csv(ms, filename=f"milestones_{period}.csv", key=f"{PAGE}_ms_csv")
-
-st.subheader(f"Risks: {who}")
-rk = reads.risks(period=period, pathfinder=pathfinder)
-if rk.empty:
-    st.info(f"No risks in the returns for {who} up to {period}.")
-else:
-    st.dataframe(build.risk_table(rk), hide_index=True)
-    download_csv(rk, filename=f"risks_{period}.csv", key=f"{PAGE}_risk_csv")
+for what, rows, table in (
+    ("Milestones", reads.milestones(period=period, pathfinder=pathfinder), build.milestone_table),
+    ("Risks", reads.risks(period=period, pathfinder=pathfinder), build.risk_table),
+):
+    st.subheader(f"{what}: {who}")
+    if rows.empty:
+        st.info(f"No {what.lower()} in the returns for {who} up to {period}.")
+    else:
+        st.dataframe(table(rows), hide_index=True)
+        name = what.lower()
+        download_csv(rows, filename=f"{name}_{period}.csv", key=f"{PAGE}_{name}_csv")
 
 page.definitions(
     {

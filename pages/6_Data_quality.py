@@ -3,7 +3,7 @@ Render only: queries in wdp.db.quality and wdp.db.status."""
 
 import streamlit as st
 
-from wdp import charts
+from wdp.charts import quality as charts
 from wdp.ui import page
 from wdp.ui.data import reads
 from wdp.ui.exports import download_csv

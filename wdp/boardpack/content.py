@@ -20,7 +20,6 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from wdp import headlines
-from wdp.charts import champions_figure
 from wdp.charts import screening as screening_charts
 from wdp.charts import status as status_charts
 from wdp.charts import training as training_charts
@@ -99,6 +98,11 @@ class Deck:
         return [s for s in self.slides if s.figure is not None]
 
 
+def _only(rows: pd.DataFrame, pathfinder: str | None) -> pd.DataFrame:
+    """The rows of one pathfinder (all of them when none is chosen)."""
+    return rows if pathfinder is None else rows[rows["pathfinder_code"] == pathfinder]
+
+
 def _periods(db: Database, wanted: str | None) -> tuple[list[str], str | None]:
     """Reporting periods up to the chosen one (all when none is chosen or it is unknown)."""
     periods = db.reporting_periods()["reporting_period"].tolist()
@@ -162,7 +166,7 @@ def champions_slide(db, periods: list[str], period: str, pathfinder: str | None)
         "chart",
         "Champions trained to date",
         line,
-        figure=champions_figure(by_period, reported=reported),
+        figure=training_charts.champions_by_period_figure(by_period, reported=reported),
         notes="Cumulative Digital Health Champions at the end of each reporting period, summed "
         "over the returns that currently count. The dashed line is the figure the programme "
         "reports (about 350); it is a reference, not a target.",
@@ -240,8 +244,7 @@ def rag_slide(db, period: str) -> Slide | None:
 
 def status_table_slide(db, period: str, pathfinder: str | None) -> Slide | None:
     rows = db.pathfinder_status(period=period)
-    if pathfinder:
-        rows = rows[rows["pathfinder_code"] == pathfinder]
+    rows = _only(rows, pathfinder)
     rows = rows[rows["last_period"].notna()]
     if rows.empty:
         return None
@@ -405,9 +408,7 @@ def _spc_slide(db, indicator, area: str, programme: str, measure: str) -> list[S
 def before_after_slide(db, programme: str, measure: str, pathfinder: str | None) -> Slide | None:
     for chosen in dict.fromkeys((measure, "uptake")):
         rows = db.before_after_go_live(programme=programme, measure=chosen)
-        if pathfinder:
-            rows = rows[rows["pathfinder_code"] == pathfinder]
-        frame = screening_charts.before_after_frame(rows)
+        frame = screening_charts.before_after_frame(_only(rows, pathfinder))
         if not frame.empty:
             break
     else:
@@ -458,8 +459,7 @@ def activity_slide(db, period: str, pathfinder: str | None) -> Slide | None:
 
 def returns_slide(db, period: str, pathfinder: str | None) -> Slide | None:
     tracker = db.submission_tracker(period=period)
-    if pathfinder:
-        tracker = tracker[tracker["pathfinder_code"] == pathfinder]
+    tracker = _only(tracker, pathfinder)
     if tracker.empty:
         return None
     counts = status_charts.tracker_counts(tracker, period=period)

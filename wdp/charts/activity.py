@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from wdp.charts.training import horizontal_bar_figure, label_of, month_bar_figure, month_label
+from wdp.charts.training import NOT_GIVEN, horizontal_bar_figure, month_bar_figure, month_label
 from wdp.config import Colour
 from wdp.domain import Channel
 
@@ -77,7 +77,7 @@ def top_posts_table(posts: pd.DataFrame) -> pd.DataFrame:
                 for column, label in MEASURES.items()
                 if column != "posts"
             },
-            "Channel": posts["channel"].map(lambda c: label_of(Channel, c)),
+            "Channel": posts["channel"].map(lambda c: Channel.label_for(c, NOT_GIVEN)),
         }
     )
 

@@ -58,41 +58,48 @@ def league_table_frame(league: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def interval_bars(
+    value: pd.Series, lower: pd.Series, upper: pd.Series, *, thickness: float | None = None
+) -> dict:
+    """Plotly error bars drawing each value's interval (they need not be symmetric)."""
+    bars = {"type": "data", "symmetric": False, "array": upper - value}
+    bars.update(arrayminus=value - lower, color=Colour.DARK_GREY)
+    return bars if thickness is None else {**bars, "thickness": thickness}
+
+
+def _by_category(
+    data: pd.DataFrame, categories: pd.Series, styles: dict[str, tuple[str, ...]]
+) -> list[tuple[pd.DataFrame, str, go.Scatter]]:
+    """One marker trace per category present, in the styles' order: the rows, the category's
+    label, and a trace already carrying the label, colour and shape (the caller adds x and y).
+    ``styles`` maps a category to (label, colour, marker symbol, ...)."""
+    found = []
+    for code, (label, colour, symbol, *_) in styles.items():
+        part = data[categories == code]
+        if part.empty:
+            continue
+        marker = {"color": colour, "symbol": symbol, "size": 8}
+        marker["line"] = {"color": Colour.TEXT, "width": 0.5}
+        found.append((part, label, go.Scatter(mode="markers", name=label, marker=marker)))
+    return found
+
+
 def compare_areas_figure(
     league: pd.DataFrame, *, title: str, highlight: set[str] = frozenset()
 ) -> go.Figure:
     """Every area's value with its 95% CI, sorted, against England's value (a caterpillar)."""
     data = league.sort_values("value")
     figure = go.Figure()
-    for code, (label, colour, symbol, _) in JUDGEMENTS.items():
-        part = data[data["compared_to_england"] == code]
-        if part.empty:
-            continue
-        figure.add_trace(
-            go.Scatter(
-                x=part["value"],
-                y=part["area_name"],
-                mode="markers",
-                name=label,
-                marker={
-                    "color": colour,
-                    "symbol": symbol,
-                    "size": 8,
-                    "line": {"color": Colour.TEXT, "width": 0.5},
-                },
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": part["upper_95"] - part["value"],
-                    "arrayminus": part["value"] - part["lower_95"],
-                    "color": Colour.DARK_GREY,
-                    "thickness": 1,
-                },
-                customdata=np.stack([part["lower_95"], part["upper_95"]], axis=-1),
-                hovertemplate="%{y}: %{x:.1f}% (95% CI %{customdata[0]:.1f} to "
-                "%{customdata[1]:.1f})<extra>" + label + "</extra>",
-            )
+    for part, label, trace in _by_category(data, data["compared_to_england"], JUDGEMENTS):
+        trace.update(
+            x=part["value"],
+            y=part["area_name"],
+            error_x=interval_bars(part["value"], part["lower_95"], part["upper_95"], thickness=1),
+            customdata=np.stack([part["lower_95"], part["upper_95"]], axis=-1),
+            hovertemplate="%{y}: %{x:.1f}% (95% CI %{customdata[0]:.1f} to "
+            "%{customdata[1]:.1f})<extra>" + label + "</extra>",
         )
+        figure.add_trace(trace)
     england = data["england_value"].dropna()
     if not england.empty:
         figure.add_vline(
@@ -438,13 +445,7 @@ def before_after_figure(frame: pd.DataFrame, *, title: str) -> go.Figure:
             text=data["Verdict"],
             textposition="middle right",
             textfont={"size": 10},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": data["_upper"] - data["Change (points)"],
-                "arrayminus": data["Change (points)"] - data["_lower"],
-                "color": Colour.DARK_GREY,
-            },
+            error_x=interval_bars(data["Change (points)"], data["_lower"], data["_upper"]),
             hovertemplate="%{y}: %{x:+.1f} points<extra></extra>",
         )
     )
@@ -595,26 +596,14 @@ def funnel_figure(league: pd.DataFrame, *, title: str) -> go.Figure:
         annotation_text=f"England {england:.1f}%",
     )
     positions = funnel_positions(data["value"], data["denominator"], england)
-    for key, (label, colour, symbol) in FUNNEL_STYLES.items():
-        part = data[positions == key]
-        if part.empty:
-            continue
-        figure.add_trace(
-            go.Scatter(
-                x=part["denominator"],
-                y=part["value"],
-                mode="markers",
-                name=label,
-                marker={
-                    "color": colour,
-                    "symbol": symbol,
-                    "size": 8,
-                    "line": {"color": Colour.TEXT, "width": 0.5},
-                },
-                text=part["area_name"],
-                hovertemplate="%{text}: %{y:.1f}% of %{x:,.0f}<extra></extra>",
-            )
+    for part, _, trace in _by_category(data, positions, FUNNEL_STYLES):
+        trace.update(
+            x=part["denominator"],
+            y=part["value"],
+            text=part["area_name"],
+            hovertemplate="%{text}: %{y:.1f}% of %{x:,.0f}<extra></extra>",
         )
+        figure.add_trace(trace)
     figure.update_layout(
         title=title,
         xaxis={"title": "Denominator (people eligible)", "type": "log"},

@@ -12,17 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from wdp.config import Colour
-from wdp.domain import Course, LabelledEnum, StaffRole
+from wdp.domain import Course, StaffRole
 
 CHAMPIONS = "Champions trained"
+NOT_GIVEN = "Not given"  # a blank code in a return
 BAR_ROW_PX = 26  # height per bar in a horizontal bar chart
 FONT = {"family": "Arial, Helvetica, sans-serif", "color": Colour.TEXT}
-
-
-def label_of(enum: type[LabelledEnum], code: str | None) -> str:
-    """The label people read for a stored code; an unknown code is shown as typed."""
-    member = enum.lookup(code) if isinstance(code, str) else None
-    return member.label if member else (code or "Not given")
 
 
 def month_label(months: pd.Series) -> pd.Series:
@@ -65,7 +60,7 @@ def role_table(by_role: pd.DataFrame) -> pd.DataFrame:
     counts = by_role["champions_trained"].astype("int64")
     return pd.DataFrame(
         {
-            "Staff role": by_role["staff_role"].map(lambda c: label_of(StaffRole, c)),
+            "Staff role": by_role["staff_role"].map(lambda c: StaffRole.label_for(c, NOT_GIVEN)),
             CHAMPIONS: counts,
             "Share of champions (%)": _share(counts),
         }
@@ -89,8 +84,8 @@ def records_table(records: pd.DataFrame) -> pd.DataFrame:
             "Month": month_label(records["month"]),
             "Pathfinder": records["pathfinder_name"],
             "GP practice": records["practice_name"],
-            "Staff role": records["staff_role"].map(lambda c: label_of(StaffRole, c)),
-            "Course": records["course"].map(lambda c: label_of(Course, c)),
+            "Staff role": records["staff_role"].map(lambda c: StaffRole.label_for(c, NOT_GIVEN)),
+            "Course": records["course"].map(lambda c: Course.label_for(c, NOT_GIVEN)),
             CHAMPIONS: records["champions_trained"].astype("int64"),
             "ODS code": records["practice_code"],
             "Reporting period": records["reporting_period"],
@@ -191,27 +186,29 @@ def month_bar_figure(
     return _layout(figure, title=title, height=400)
 
 
-def cumulative_champions_figure(
-    months: pd.DataFrame, *, title: str, reported: int | None = None
-) -> go.Figure:
-    """Champions trained to date at the end of each month (NHS blue), labelled; with the figure
-    the programme reports as a dashed reference line when given."""
+def _to_date_figure(
+    x: pd.Series, to_date: pd.Series, each: pd.Series, *, each_words: str, reported: int | None
+) -> tuple[go.Figure, float]:
+    """Champions trained to date, labelled at every point, with those trained in each step on
+    hover, and the number the programme reports dashed (a reference, not a target); and the
+    top of the y axis that shows them all."""
     figure = go.Figure(
         go.Scatter(
-            x=months["Month"],
-            y=months["Trained to date"],
+            x=x,
+            y=to_date,
             mode="lines+markers+text",
-            text=months["Trained to date"],
+            text=to_date.astype("int64"),
             textposition="top center",
             textfont={"color": Colour.TEXT, "size": 12},
             line={"color": Colour.BLUE, "width": 3},
             marker={"color": Colour.BLUE, "size": 8},
-            customdata=months["Trained in the month"],
-            hovertemplate="%{x}<br>%{y} trained to date<br>%{customdata} in the month"
-            "<extra></extra>",
+            customdata=each,
+            hovertemplate="%{x}<br>%{y} trained to date<br>%{customdata} "
+            + each_words
+            + "<extra></extra>",
+            name="Trained to date",
         )
     )
-    top = max([reported or 0, *months["Trained to date"].tolist(), 1])
     if reported:
         figure.add_hline(
             y=reported,
@@ -221,9 +218,45 @@ def cumulative_champions_figure(
             annotation_position="top left",
             annotation_font={"color": Colour.DARK_GREY},
         )
+    return figure, max([reported or 0, *to_date.tolist(), 1]) * 1.15
+
+
+def champions_by_period_figure(
+    by_period: pd.DataFrame, *, reported: int | None = None
+) -> go.Figure:
+    """Champions trained to date at the end of each reporting period (the Overview's chart)."""
+    figure, top = _to_date_figure(
+        by_period["reporting_period"],
+        by_period["cumulative"],
+        by_period["champions_trained"],
+        each_words="this period",
+        reported=reported,
+    )
+    figure.update_layout(
+        xaxis_title="Reporting period",
+        yaxis_title="Champions trained to date",
+        yaxis_range=[0, top],
+        showlegend=False,
+        margin={"t": 30, "b": 10, "l": 10, "r": 10},
+        height=360,
+    )
+    return figure
+
+
+def cumulative_champions_figure(
+    months: pd.DataFrame, *, title: str, reported: int | None = None
+) -> go.Figure:
+    """Champions trained to date at the end of each month, for the Trained staff page."""
+    figure, top = _to_date_figure(
+        months["Month"],
+        months["Trained to date"],
+        months["Trained in the month"],
+        each_words="in the month",
+        reported=reported,
+    )
     figure.update_xaxes(title=None, type="category")
     figure.update_yaxes(
-        title="Champions trained to date", range=[0, top * 1.15], gridcolor=Colour.LIGHT_GREY
+        title="Champions trained to date", range=[0, top], gridcolor=Colour.LIGHT_GREY
     )
     return _layout(figure, title=title, height=400)
 

@@ -44,6 +44,9 @@ def _files(
     return {"stem": pack.stem, "pptx": pack.pptx, "pdf": pack.pdf}
 
 
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
 def _pack_key(audience: str | None) -> tuple[str, Any, PackFilters, str | None, str]:
     """What this reader's pack is built from, as a cache key: the link's filters, limited by
     ``services.pack_view`` to what they may see (a lead's pack is always their own pathfinder's)."""
@@ -92,29 +95,23 @@ def download_section(deck: Deck, audience: str) -> None:
 
     maker = pack_maker(audience)
 
-    def get(kind: str) -> Callable[[], bytes]:
-        return lambda: maker(kind)
-
-    left, right, _ = st.columns([1, 1, 2])
-    left.download_button(
-        "Board pack (PowerPoint)",
-        get("pptx"),
-        file_name=f"{stem}.pptx",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        icon="📥",
-        type="primary",
-        on_click="ignore",
-        key="pack_pptx",
+    downloads = (  # (kind, label, MIME type, icon, primary)
+        ("pptx", "Board pack (PowerPoint)", PPTX_MIME, "📥", True),
+        ("pdf", "Same pages as PDF", "application/pdf", "📄", False),
     )
-    right.download_button(
-        "Same pages as PDF",
-        get("pdf"),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        icon="📄",
-        on_click="ignore",
-        key="pack_pdf",
-    )
+    for column, (kind, label, mime, icon, primary) in zip(
+        st.columns([1, 1, 2]), downloads, strict=False
+    ):
+        column.download_button(
+            label,
+            lambda kind=kind: maker(kind),
+            file_name=f"{stem}.{kind}",
+            mime=mime,
+            icon=icon,
+            type="primary" if primary else "secondary",
+            on_click="ignore",
+            key=f"pack_{kind}",
+        )
     st.caption(
         f"{len(deck.slides)} slides; the file is drawn when you press the button (a few seconds). "
         "The same pack comes from `python -m etl pack`, for a schedule."

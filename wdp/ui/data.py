@@ -91,27 +91,35 @@ def _upgrade_schema(setting: str, version: Hashable) -> int:
     return open_database(setting).ensure_schema()
 
 
+# Functions of the whole database (``computed``), by name, beside the named reads.
+_COMPUTATIONS: dict[str, Callable[..., Any]] = {}
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES * 8, show_spinner=False)
-def _cached_read(
+def _cached(
     setting: str,
     version: Hashable,
     scope: str | None,
     name: str,
     kwargs: tuple[tuple[str, Any], ...],
 ) -> Any:
-    """One named read's answer for one database version, reader's scope and arguments."""
-    return open_database(setting, scope=scope).read(name, **dict(kwargs))
+    """One answer for one database version, reader's scope, question and arguments."""
+    db = open_database(setting, scope=scope)
+    function = _COMPUTATIONS.get(name)
+    return function(db, **dict(kwargs)) if function else db.read(name, **dict(kwargs))
 
 
-def read(name: str, **kwargs: Any) -> Any:
-    """A named read of the configured database as the reader may see it, cached."""
+def _answer(name: str, kwargs: dict[str, Any]) -> Any:
     with explained():
         db = reader_database()
         version = db.data_version()
         _upgrade_schema(database_setting(), version)
-        return _cached_read(
-            database_setting(), db.data_version(), db.scope, name, tuple(sorted(kwargs.items()))
-        )
+        return _cached(database_setting(), version, db.scope, name, tuple(sorted(kwargs.items())))
+
+
+def read(name: str, **kwargs: Any) -> Any:
+    """A named read of the configured database as the reader may see it, cached."""
+    return _answer(name, kwargs)
 
 
 class CachedReads:
@@ -125,30 +133,13 @@ class CachedReads:
 
 reads = CachedReads()
 
-_COMPUTATIONS: dict[str, Callable[..., Any]] = {}
-
-
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_MAX_ENTRIES * 2, show_spinner=False)
-def _cached_computation(
-    setting: str,
-    version: Hashable,
-    scope: str | None,
-    name: str,
-    kwargs: tuple[tuple[str, Any], ...],
-) -> Any:
-    return _COMPUTATIONS[name](open_database(setting, scope=scope), **dict(kwargs))
-
 
 def computed(function: Callable[..., T], **kwargs: Any) -> T:
     """``function(db, **kwargs)`` over the database as the reader may see it (the headline
-    results, a board pack's slides), cached like a named read."""
+    results, the period a lead's return is due), cached like a named read."""
     name = f"{function.__module__}.{function.__qualname__}"
     _COMPUTATIONS[name] = function
-    with explained():
-        db = reader_database()
-        return _cached_computation(
-            database_setting(), db.data_version(), db.scope, name, tuple(sorted(kwargs.items()))
-        )
+    return _answer(name, kwargs)
 
 
 @st.cache_resource(ttl=CACHE_TTL_S * 20, max_entries=CACHE_MAX_ENTRIES * 2, show_spinner=False)

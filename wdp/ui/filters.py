@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from wdp.domain import LabelledEnum
 from wdp.ui.pages import BOARD_PACK, PAGES, PageSpec
 
 ALL = "All"
@@ -100,6 +101,19 @@ def select(
     if value not in (None, ALL) and st.query_params.get(name) != value:
         st.query_params[name] = value  # a default chosen for the person goes into the URL too
     return None if value in (None, ALL) else value
+
+
+def select_member(name: str, enum: type[LabelledEnum], default: LabelledEnum, *, page: str) -> str:
+    """A sidebar filter choosing one member of a vocabulary (codes in the URL, labels shown)."""
+    chosen = select(
+        name,
+        enum.codes(),
+        labels={m.value: m.label for m in enum},
+        allow_all=False,
+        default=default.value,
+        page=page,
+    )
+    return chosen or default.value
 
 
 def menu(page: PageSpec, current: Filters | None = None) -> None:

@@ -36,22 +36,8 @@ def _hexes() -> pd.DataFrame:
 
 def programme_and_measure() -> tuple[str, str]:
     """The programme and measure every chart on the page shows (never two measures at once)."""
-    programme = filters.select(
-        "programme",
-        [p.value for p in Programme],
-        labels={p.value: p.label for p in Programme},
-        allow_all=False,
-        default="cervical",
-        page=PAGE,
-    )
-    measure = filters.select(
-        "measure",
-        [m.value for m in Measure],
-        labels={m.value: m.label for m in Measure},
-        allow_all=False,
-        default="coverage",
-        page=PAGE,
-    )
+    programme = filters.select_member("programme", Programme, Programme.CERVICAL, page=PAGE)
+    measure = filters.select_member("measure", Measure, Measure.COVERAGE, page=PAGE)
     return programme, measure
 
 
