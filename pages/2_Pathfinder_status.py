@@ -1,6 +1,7 @@
 """Pathfinder status: where every pathfinder is (stage, RAG, milestones, commentary), which
-quarterly returns came in on time, and milestones and risks. Render only: the data comes from
-the loaders in wdp.ui.status, the tables and chart from wdp.charts.status."""
+quarterly returns came in on time, and milestones and risks. Layout only: the data comes from
+the database's named reads (cached by wdp.ui.data), the tables and chart from wdp.charts.status,
+the filters and cards from wdp.ui.status."""
 
 import streamlit as st
 

@@ -1,5 +1,7 @@
-"""Core of the WDP dashboard: configuration and the database layer (the only place SQL lives).
+"""The WDP programme dashboard's core: the vocabulary (``domain``), settings (``config``), the
+database (``db``), statistics, charts, the board pack, the use cases (``services``) and the app's
+shared parts (``ui``).
 
-Dependency direction: pages -> wdp.ui -> wdp.db.queries -> wdp.db.connection. Neither this package
-nor ``etl`` imports streamlit except ``wdp.ui`` (a test scans imports to keep it so).
+Layers import downwards only: domain < db < etl and charts < board pack < services < ui < pages
+and CLI (README "How it is built"; ``tests/test_architecture.py`` keeps it so).
 """

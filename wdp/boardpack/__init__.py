@@ -1,8 +1,8 @@
 """Board packs: the programme's key views as a PowerPoint deck, the same pages as a PDF, and each
 chart as a PNG, built from the database for the current filters and the reader's role.
 
-    with open_db(path, read_only=True) as con:      # a lead's connection: scope_to_pathfinder
-        deck = compose(con, PackFilters(programme="cervical"), audience="Programme board")
+    db = open_database()                               # a lead's: open_database().scoped(code)
+    deck = compose(db, PackFilters(programme="cervical"), audience="Programme board")
     pack = render_pack(deck)                           # one Chromium for all the charts
     pack.write(Path("out"))                            # board_pack.pptx, board_pack.pdf, charts/
 

@@ -4,7 +4,7 @@
 is scoped to their pathfinder) and the current filters into a ``Deck``: a list of ``Slide``s that
 carry a plotly figure or a table, a one-line headline, speaker notes and a source line. The same
 deck is drawn three ways: as PowerPoint and PDF (``wdp.boardpack.render``) and on screen in
-presentation mode (``wdp.ui.present``), so the pack and the projector never disagree.
+presentation mode (``wdp.ui.board_pack``), so the pack and the projector never disagree.
 
 Pure of streamlit; all SQL stays in ``wdp.db``. A slide whose data is not loaded is left out and
 named on the sources slide, never shown empty.

@@ -37,10 +37,12 @@ PATHFINDER_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 def _named(table: dict[str, Callable[..., Any]], name: str, owner: str) -> Callable[..., Any]:
     function = table.get(name)
     if function is None or name.startswith("_"):
-        raise AttributeError(
-            f"{owner} has no named {'read' if table is READS else 'operation'} "
-            f"{name!r} (see wdp.db.named)"
-        )
+        if name in WRITES:
+            raise AttributeError(
+                f"{name!r} is a named write: run it in a transaction, "
+                f"`with db.write() as tx: tx.{name}(...)`"
+            )
+        raise AttributeError(f"{owner} has no named read or write {name!r} (see wdp.db.named)")
     return function
 
 
