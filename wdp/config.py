@@ -105,10 +105,30 @@ def chromium_path() -> str | None:
 # same limit (``server.maxUploadSize`` in .streamlit/config.toml, in MiB; a test keeps them equal).
 MAX_RETURN_BYTES = 20 * 1024 * 1024
 
-# A sign-in with a local account ends after this long without any interaction, and in any case
-# this long after signing in (the identity provider's own cookie governs an NHS account's).
+# A sign-in ends after this long without any interaction, and in any case this long after signing
+# in (with a password or with an NHS account alike).
 SESSION_IDLE_MINUTES = 30
 SESSION_MAX_HOURS = 12
+# A session's last activity is written at most this often (each page view reads the session;
+# writing on every one would make every view a write).
+SESSION_TOUCH_SECONDS = 60
+
+# Password guessing: each failed attempt for an email address (whether or not it has an account)
+# is answered more slowly (1, 2, 4, ... seconds, at most MAX_FAILURE_DELAY_S), and the
+# LOCK_AFTER_FAILURES-th within FAILURE_WINDOW_MINUTES locks it for LOCK_MINUTES. One client
+# address may fail ADDRESS_FAILURE_LIMIT times in that window, whatever emails it tries.
+LOCK_AFTER_FAILURES = 5
+LOCK_MINUTES = 15
+FAILURE_WINDOW_MINUTES = 15
+MAX_FAILURE_DELAY_S = 4.0
+ADDRESS_FAILURE_LIMIT = 20
+
+# Passwords: at least this long, and not one of the most common (data/security).
+MIN_PASSWORD_LENGTH = 12
+COMMON_PASSWORDS_FILE = DATA_DIR / "security" / "common_passwords_10k.txt"
+
+# Who a person signed in by their NHS account but without an account here is told to ask.
+SUPPORT_CONTACT = "the WDP programme team (your programme director can add you)"
 
 # Champions the programme itself reports having trained ("about 350"): a reference line.
 REPORTED_CHAMPIONS = 350

@@ -9,7 +9,8 @@
 Modules: ``database`` (the ``Database`` interface), ``embedded`` (a DuckDB file: the default),
 ``errors``, ``named`` (the registry), ``schema`` (tables and migrations), ``backup``, and the
 SQL by subject: ``queries`` (the programme as a whole), ``accounts``, ``activity``, ``public``
-(Fingertips imports), ``quality``, ``screening``, ``status``, ``training``, ``writes``.
+(Fingertips imports), ``quality``, ``screening``, ``signin`` (sessions, the guard against
+guessing, the sign-in audit), ``status``, ``training``, ``writes``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from wdp.db import (  # noqa: F401
     quality,
     queries,
     screening,
+    signin,
     status,
     training,
     writes,

@@ -65,6 +65,16 @@ def remove_account(con: duckdb.DuckDBPyConnection, email: str) -> bool:
     return bool(removed)
 
 
+@write
+def set_account_disabled(con: duckdb.DuckDBPyConnection, email: str, disabled: bool) -> bool:
+    """Disable or enable an account; False when there is no such account."""
+    rows = con.execute(
+        "UPDATE account SET disabled = ? WHERE email = ? RETURNING email",
+        [disabled, email.strip().lower()],
+    ).fetchall()
+    return bool(rows)
+
+
 @read
 def is_sample_database(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every pathfinder in the register is synthetic (demo accounts work only here)."""

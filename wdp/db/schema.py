@@ -12,6 +12,8 @@ columns named in ``DERIVED_COLUMNS``. ``tests/test_contract.py`` keeps them equa
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 
 BOOKKEEPING_COLUMNS = ("submission_id", "source_row")
@@ -358,7 +360,7 @@ FROM latest_screening
 
 RETURN_TABLES = ("training", "activity", "screening", "pathfinder_status", "milestone", "risk")
 
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+MIGRATIONS: list[tuple[int, str, list[Any]]] = [
     (
         1,
         "reference data, submissions and return tables",
@@ -449,6 +451,89 @@ MIGRATIONS.append(
     (6, "load attempts, so a load that never finished shows", [LOAD_ATTEMPT_SEQUENCE, LOAD_ATTEMPT])
 )
 
+# Signing in (issue 13). A local sign-in is a row here, found from the cookie by the SHA-256 of a
+# random session id that only the browser holds; signing out, expiry or an admin ends it (and so
+# the cookie) for every app process at once. Provider sign-ins get a row too, keyed by their ID
+# token, so they can be audited and ended the same way.
+SIGN_IN_SESSION = """
+CREATE TABLE sign_in_session (
+    token_hash     VARCHAR PRIMARY KEY,   -- SHA-256 of the session id in the cookie (hex)
+    email          VARCHAR NOT NULL,
+    method         VARCHAR NOT NULL CHECK (method IN ('form', 'provider')),
+    client_address VARCHAR,
+    created_at     TIMESTAMP NOT NULL,
+    last_seen_at   TIMESTAMP NOT NULL,
+    expires_at     TIMESTAMP NOT NULL,    -- the longest a sign-in lasts, however active
+    ended_at       TIMESTAMP,             -- signed out, expired, or ended by an admin
+    end_reason     VARCHAR
+)"""
+SIGN_IN_EVENT_SEQUENCE = "CREATE SEQUENCE sign_in_event_id_seq START 1"
+# Who signed in, out, failed, was locked or unlocked, and every change to an account: when, how
+# (the form, the identity provider, the Admin page, the command line) and from which address.
+SIGN_IN_EVENT = """
+CREATE TABLE sign_in_event (
+    event_id       BIGINT PRIMARY KEY,
+    occurred_at    TIMESTAMP NOT NULL,
+    event          VARCHAR NOT NULL,
+    email          VARCHAR,               -- the account, or the address a failed attempt typed
+    method         VARCHAR NOT NULL,      -- form | provider | admin | cli
+    client_address VARCHAR,
+    by_whom        VARCHAR,               -- who made an account change or an unlock
+    detail         VARCHAR
+)"""
+# Failed password attempts per email address, whether or not it has an account (so a lock says
+# nothing about which addresses exist).
+SIGN_IN_GUARD = """
+CREATE TABLE sign_in_guard (
+    email            VARCHAR PRIMARY KEY,
+    failures         INTEGER NOT NULL,
+    first_failure_at TIMESTAMP NOT NULL,
+    last_failure_at  TIMESTAMP NOT NULL,
+    locked_until     TIMESTAMP
+)"""
+# Where to take someone back to after signing in with the identity provider (whose callback
+# always lands on the home page): a page and its filters, behind a one-use random key.
+SIGN_IN_RETURN = """
+CREATE TABLE sign_in_return (
+    key_hash   VARCHAR PRIMARY KEY,
+    target     VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    used_at    TIMESTAMP
+)"""
+# The key that signs session cookies, made once per database so every app process shares it.
+APP_SECRET = """
+CREATE TABLE app_secret (
+    name       VARCHAR PRIMARY KEY,
+    value      VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+)"""
+
+
+def _signing_key(con: duckdb.DuckDBPyConnection) -> None:
+    import secrets
+
+    con.execute(
+        "INSERT INTO app_secret (name, value) VALUES ('session_signing_key', ?)",
+        [secrets.token_hex(32)],
+    )
+
+
+MIGRATIONS.append(
+    (
+        7,
+        "sign-in sessions, audit, guard against guessing, return-to, the cookie signing key",
+        [
+            SIGN_IN_SESSION,
+            SIGN_IN_EVENT_SEQUENCE,
+            SIGN_IN_EVENT,
+            SIGN_IN_GUARD,
+            SIGN_IN_RETURN,
+            APP_SECRET,
+            _signing_key,
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 
@@ -481,7 +566,10 @@ def migrate(con: duckdb.DuckDBPyConnection, *, target: int = LATEST_VERSION) -> 
         con.execute("BEGIN TRANSACTION")
         try:
             for statement in statements:
-                con.execute(statement)
+                if callable(statement):  # a step that needs values made in Python
+                    statement(con)
+                else:
+                    con.execute(statement)
             con.execute(
                 "INSERT INTO schema_version (version, description) VALUES (?, ?)",
                 [number, description],

@@ -1,113 +1,213 @@
-"""Signing in, in the browser. Checks run on the server: a page that needs a role stops there
-(``wdp.ui.page.setup`` checks the page's roles from ``wdp.ui.pages``).
+"""Who is using the app, checked on the server on every page, and the sign-in control every page
+shows in its sidebar.
 
-With an ``[auth]`` section in ``.streamlit/secrets.toml`` (an OIDC provider such as Microsoft
-Entra ID), people sign in through ``st.login`` and their role comes from their account. Without
-one, a form takes an email and password checked against the local accounts (``wdp.auth``).
+Two ways in, both ending in a session kept in the database (``wdp.services.signin``):
+- **An NHS account** (an ``[auth]`` section in ``.streamlit/secrets.toml``: Microsoft Entra ID or
+  any OpenID Connect provider): ``st.login`` signs the person in, and their role and pathfinder
+  come from their account here, found by the ID token's ``email`` (or ``preferred_username``).
+- **Email and password**: the sign-in page (``wdp.ui.web``) checks them and sets a session cookie.
 
-A local sign-in expires after ``SESSION_IDLE_MINUTES`` without interaction (every click or
-widget change reruns the page, which counts) and ``SESSION_MAX_HOURS`` after signing in,
-whichever comes first; the person is then signed out and told so.
+Either lasts across reloads and new tabs until the person signs out, is idle for
+``SESSION_IDLE_MINUTES``, reaches ``SESSION_MAX_HOURS``, or an admin disables their account;
+any of those ends it in every tab and app process, at the next click. A page that needs a role
+stops there (``wdp.ui.page.setup`` checks the page's roles from ``wdp.ui.pages``).
 """
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+from urllib.parse import parse_qsl, urlencode
 
 import streamlit as st
 
-from wdp import auth
-from wdp.config import SESSION_IDLE_MINUTES, SESSION_MAX_HOURS
+from wdp.auth import RETURN_COOKIE, SESSION_COOKIE, User, sign_out_token
+from wdp.config import SUPPORT_CONTACT, Colour
+from wdp.services import signin
 from wdp.ui.data import database
+from wdp.ui.pages import PageSpec, spec_for_path
+from wdp.ui.web import SIGN_IN_NHS, SIGN_OUT, START_NHS_SIGN_IN, sign_in_link
 
-SESSION_KEY = "wdp_user"
-SIGNED_IN_AT = "wdp_signed_in_at"
-LAST_SEEN = "wdp_last_seen"
-EXPIRED = "wdp_session_expired"
-EXPIRED_MESSAGE = "Your session has expired; sign in again."
-
-
-def now() -> float:
-    """Seconds on the wall clock (a function, so tests can move the clock)."""
-    return time.time()
+EXPIRED_MESSAGE = signin.EXPIRED
+_CHECKED = "wdp_visitor"  # the last check of this browser session: (cookie, when, visitor)
+RECHECK = dt.timedelta(seconds=2)  # within one page run, the check is not repeated
 
 
-def _expired(moment: float) -> bool:
-    """Whether the local sign-in has run out; marks this moment as activity otherwise."""
-    state = st.session_state
-    signed_in = state.setdefault(SIGNED_IN_AT, moment)
-    last = state.get(LAST_SEEN, moment)
-    if moment - last > SESSION_IDLE_MINUTES * 60 or moment - signed_in > SESSION_MAX_HOURS * 3600:
-        return True
-    state[LAST_SEEN] = moment
-    return False
+def now() -> dt.datetime:
+    """The clock sessions are judged by (a function, so tests can move it)."""
+    return signin.utc_now()
 
 
-def _oidc_configured() -> bool:
+def session_cookie() -> str | None:
+    """The session cookie the browser sent with this page (AppTest cannot send cookies: tests
+    replace this function to hand the page one made by the real sign-in)."""
+    return st.context.cookies.get(SESSION_COOKIE)
+
+
+def provider_configured() -> bool:
     try:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all
         return False
 
 
-def current_user() -> auth.User | None:
-    """The signed-in user, from the identity provider or the session."""
-    if _oidc_configured() and st.user.get("is_logged_in", False):
-        email = st.user.get("email")
-        if not email:
-            return None
-        known = st.session_state.get(SESSION_KEY)
-        if known is None or known.email != str(email).lower():  # look the role up once
-            known = auth.user_for_email(database(), str(email))
-            st.session_state[SESSION_KEY] = known
-        return known
-    user = st.session_state.get(SESSION_KEY)
-    if user is not None and _expired(now()):
-        for key in (SESSION_KEY, SIGNED_IN_AT, LAST_SEEN):
-            st.session_state.pop(key, None)
-        st.session_state[EXPIRED] = True
-        return None
-    return user
+def _provider_claims() -> dict | None:
+    """The ID token's claims when the identity provider has signed this browser in."""
+    if provider_configured() and st.user.get("is_logged_in", False):
+        return dict(st.user)
+    return None
 
 
-def sign_in_form() -> None:
-    """The sign-in form (fields "Email" and "Password", a "Sign in" button)."""
-    if _oidc_configured():
-        st.button("Sign in with your NHS account", on_click=st.login, type="primary")
+@dataclass(frozen=True)
+class Visitor:
+    """Who is here: a user; or someone the provider signed in who has no account here
+    (``no_account``: their email as the provider gave it); or nobody (``expired``: their
+    session ran out, so say so)."""
+
+    user: User | None = None
+    no_account: str | None = None
+    expired: bool = False
+    provider: bool = False
+
+
+def visitor() -> Visitor:
+    """This browser's visitor, checked against the database (at most every couple of seconds,
+    so one page run checks once; a sign-out elsewhere counts from the next click)."""
+    cookie, moment, claims = session_cookie(), now(), _provider_claims()
+    key = (cookie, tuple(sorted((k, str(v)) for k, v in (claims or {}).items())))
+    checked = st.session_state.get(_CHECKED)
+    if checked is not None and checked[0] == key and abs(moment - checked[1]) < RECHECK:
+        return checked[2]
+    db = database()
+    address = st.context.ip_address
+    if claims is not None:
+        check = signin.check_provider_sign_in(db, claims, client_address=address, now=moment)
+        found = Visitor(
+            user=check.user,
+            no_account=None if check.user or check.expired else check.email,
+            expired=check.expired,
+            provider=True,
+        )
+    else:
+        session = signin.check_session(db, cookie, now=moment)
+        found = Visitor(user=session.user, expired=session.expired)
+    st.session_state[_CHECKED] = (key, moment, found)
+    return found
+
+
+def current_user() -> User | None:
+    return visitor().user
+
+
+# ------------------------------------------------------------------------------------------------
+# Where the person is, to come back to after signing in
+# ------------------------------------------------------------------------------------------------
+
+
+def here(spec: PageSpec) -> str:
+    """This page's address with its filters, e.g. ``/Upload?period=2018-19+Q2``."""
+    params = {k: v for k, v in st.query_params.to_dict().items() if k != "start"}
+    return spec.url_path + (f"?{urlencode(params)}" if params else "")
+
+
+def start_provider_sign_in_if_asked() -> None:
+    """The sign-in page's "Sign in with your NHS account" lands here with ``?start=``: hand over
+    to the provider (``st.login`` redirects the browser)."""
+    if st.query_params.get("start") == START_NHS_SIGN_IN and provider_configured():
+        if not st.user.get("is_logged_in", False):
+            st.login()
+        st.query_params.pop("start", None)
+
+
+def return_after_provider_sign_in(spec: PageSpec) -> None:
+    """After the provider's round trip (which lands on the home page), go on to the page and
+    filters the person started from, once."""
+    if _provider_claims() is None:
         return
-    if st.session_state.get(EXPIRED):
-        st.warning(EXPIRED_MESSAGE)
-    with st.form("sign_in"):
-        email = st.text_input("Email")
-        password = st.text_input("Password", type="password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if submitted:
-        user = auth.authenticate(database(), email, password)
-        if user is None:
-            st.error(
-                "Email or password not recognised. Check them and try again, or ask the "
-                "programme team to set up your account."
-            )
-        else:
-            st.session_state[SESSION_KEY] = user
-            st.session_state[SIGNED_IN_AT] = st.session_state[LAST_SEEN] = now()
-            st.session_state.pop(EXPIRED, None)
-            st.rerun()
+    target = signin.use_return(database(), st.context.cookies.get(RETURN_COOKIE), now=now())
+    if not target:
+        return
+    path, _, query = target.partition("?")
+    page = spec_for_path(path)
+    if page is None or (page == spec and not query):
+        return
+    st.switch_page(page.script, query_params=dict(parse_qsl(query)))
 
 
-def sign_out() -> None:
-    for key in (SESSION_KEY, SIGNED_IN_AT, LAST_SEEN):
-        st.session_state.pop(key, None)
-    if _oidc_configured() and st.user.get("is_logged_in", False):
-        st.logout()
+# ------------------------------------------------------------------------------------------------
+# What the person sees
+# ------------------------------------------------------------------------------------------------
+
+_LINK_STYLE = (
+    "display:inline-block;padding:0.45rem 0.9rem;border-radius:0.5rem;font-weight:600;"
+    "text-decoration:none;margin:0.2rem 0.4rem 0.2rem 0;"
+)
 
 
-def sidebar_status() -> None:
-    """Who is signed in, with a sign-out button (every page)."""
-    user = current_user()
-    if user is not None:
-        what = f"{user.role}" + (f", {user.pathfinder_code}" if user.pathfinder_code else "")
+def _link_button(label: str, href: str, *, primary: bool = True) -> str:
+    colours = (
+        f"background:{Colour.BLUE};color:{Colour.WHITE};"
+        if primary
+        else f"border:1px solid {Colour.BLUE};color:{Colour.BLUE};"
+    )
+    return f'<a href="{escape(href)}" style="{_LINK_STYLE}{colours}">{escape(label)}</a>'
+
+
+def sign_in_controls(spec: PageSpec, *, where=st) -> None:
+    """Ways to sign in from this page; both come back here, filters included."""
+    links = [_link_button("Sign in", sign_in_link(here(spec)))]
+    if provider_configured():
+        nhs = f"{SIGN_IN_NHS}?{urlencode({'next': here(spec)})}"
+        links.append(_link_button("Sign in with your NHS account", nhs, primary=False))
+    where.html("".join(links))
+
+
+def _sign_out_form(spec: PageSpec) -> str:
+    session_id = signin.session_id_of(database(), session_cookie())
+    token = sign_out_token(signin.signing_key(database()), session_id) if session_id else ""
+    return (
+        f'<form method="post" action="{SIGN_OUT}">'
+        f'<input type="hidden" name="token" value="{escape(token)}">'
+        f'<input type="hidden" name="next" value="{escape(here(spec))}">'
+        '<button type="submit" style="padding:0.3rem 0.8rem;border-radius:0.5rem;'
+        f"border:1px solid {Colour.DARK_GREY};background:{Colour.WHITE};color:{Colour.TEXT};"
+        'cursor:pointer">Sign out</button></form>'
+    )
+
+
+def _provider_sign_out() -> None:
+    claims = _provider_claims()
+    if claims is not None:
+        signin.end_provider_sign_in(database(), claims, client_address=st.context.ip_address)
+    st.session_state.pop(_CHECKED, None)
+    st.logout()
+
+
+def sidebar_status(spec: PageSpec) -> None:
+    """Every page: who is signed in and a way out, or a way in."""
+    found = visitor()
+    if found.user is not None:
+        user = found.user
+        what = user.role.label + (f", {user.pathfinder_code}" if user.pathfinder_code else "")
         st.sidebar.caption(f"Signed in as **{user.email}** ({what})")
-        st.sidebar.button("Sign out", on_click=sign_out, key="sign_out")
-    elif st.session_state.get(EXPIRED):
+        if found.provider:
+            st.sidebar.button("Sign out", on_click=_provider_sign_out, key="sign_out")
+        else:
+            st.sidebar.html(_sign_out_form(spec))
+        return
+    if found.expired:
         st.sidebar.warning(EXPIRED_MESSAGE)
+    if found.no_account is None:
+        sign_in_controls(spec, where=st.sidebar)
+
+
+def no_account_here(email: str) -> None:
+    """Someone the provider signed in who has no account here: say so, whom to ask, and let
+    them sign out (never the same sign-in button again)."""
+    st.error(
+        f"You are signed in with your NHS account as **{email}**, but there is no account "
+        f"for that address on this dashboard, so it cannot show you anything. Ask "
+        f"{SUPPORT_CONTACT} to set one up for {email}, then sign in again."
+    )
+    st.button("Sign out", on_click=_provider_sign_out, key="no_account_sign_out", type="primary")

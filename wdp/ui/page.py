@@ -19,7 +19,7 @@ from streamlit.errors import StreamlitAPIException
 from wdp.auth import User
 from wdp.config import PUBLIC_DATA_LABEL, SYNTHETIC_LABEL
 from wdp.ui import auth
-from wdp.ui.data import reads
+from wdp.ui.data import explained, reads
 from wdp.ui.exports import download_csv
 from wdp.ui.filters import from_url, menu
 from wdp.ui.pages import APP_TITLE, OVERVIEW, PageSpec, spec_for
@@ -32,21 +32,29 @@ def setup(script: str, *, show_title: bool = True, banner: bool = True) -> dict[
     """Set up the page whose script this is; return the database summary.
 
     Stops the page with a sentence when there is no usable database, when a real programme's
-    data needs sign-in first, or when the signed-in person's role may not open it (checked here,
-    on the server, whatever the menu showed). Presentation mode draws its own heading and carries
-    the synthetic label on every slide (``show_title``, ``banner``).
+    data needs sign-in first, when the identity provider signed in someone with no account here,
+    or when the signed-in person's role may not open it (checked here, on the server, whatever
+    the menu showed). Presentation mode draws its own heading and carries the synthetic label on
+    every slide (``show_title``, ``banner``).
     """
     spec = spec_for(script)
     page_title = APP_TITLE if spec == OVERVIEW else f"{spec.title} · {APP_TITLE}"
     st.set_page_config(page_title=page_title, page_icon=PAGE_ICON, layout="wide")
+    auth.start_provider_sign_in_if_asked()
+    with explained():
+        auth.return_after_provider_sign_in(spec)
+        visitor = auth.visitor()
     menu(spec)
-    auth.sidebar_status()
+    auth.sidebar_status(spec)
     if show_title:
         st.title(spec.title)
+    if visitor.no_account is not None:
+        auth.no_account_here(visitor.no_account)
+        st.stop()
     # The sample programme is an open demonstration; a real programme's data needs sign-in.
-    if auth.current_user() is None and not reads.is_sample_database():
+    if visitor.user is None and not reads.is_sample_database():
         st.info("Sign in to see the programme's figures.")
-        auth.sign_in_form()
+        auth.sign_in_controls(spec)
         st.stop()
     summary = reads.database_summary()
     if banner:
@@ -57,17 +65,17 @@ def setup(script: str, *, show_title: bool = True, banner: bool = True) -> dict[
 
 
 def require(spec: PageSpec) -> User:
-    """The signed-in person, when the page allows their role; otherwise the sign-in form (or a
+    """The signed-in person, when the page allows their role; otherwise a way to sign in (or a
     sentence saying the page is not for them), and the page stops."""
     user = auth.current_user()
     if user is None:
         st.info("Sign in to continue.")
-        auth.sign_in_form()
+        auth.sign_in_controls(spec)
         st.stop()
     if not spec.allows(user.role):
         st.error(
-            f"Your account ({user.role}) cannot use this page. Ask the programme team if "
-            "you need access."
+            f"Your account ({user.role.label.lower()}) cannot use this page. Ask the programme "
+            "team if you need access."
         )
         st.stop()
     return user

@@ -29,6 +29,14 @@ class PageSpec:
         return self.menu_label or self.title
 
     @property
+    def url_path(self) -> str:
+        """The page's address on the site: Streamlit names a page by its file, without the
+        number that orders it ("pages/5_Upload.py" is "/Upload"); the entry script is "/"."""
+        if self.script == "dashboard.py":
+            return "/"
+        return "/" + Path(self.script).stem.split("_", 1)[1]
+
+    @property
     def exists(self) -> bool:
         return (ROOT / self.script).is_file()
 
@@ -65,6 +73,12 @@ PAGES: tuple[PageSpec, ...] = (
 BY_SCRIPT = {spec.script: spec for spec in PAGES}
 BOARD_PACK = BY_SCRIPT["pages/8_Board_pack.py"]
 OVERVIEW = BY_SCRIPT["dashboard.py"]
+
+
+def spec_for_path(url_path: str) -> PageSpec | None:
+    """The page at an address on the site (None: no page there)."""
+    wanted = url_path.rstrip("/") or "/"
+    return next((spec for spec in PAGES if spec.url_path == wanted), None)
 
 
 def spec_for(script: str | Path) -> PageSpec:

@@ -1,0 +1,394 @@
+"""Signing in and out, for the sign-in page's routes (``wdp.ui.web``) and every page's check of
+who is there (``wdp.ui.auth``): sessions kept in the database, so any app process can check one
+and ending one ends it everywhere; password guessing slowed, then stopped; all of it audited.
+
+Times are naive UTC; every function takes ``now`` so a test can move the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from wdp.auth import (
+    User,
+    authenticate,
+    new_session_id,
+    read_session,
+    sign_session,
+    token_hash,
+)
+from wdp.config import (
+    ADDRESS_FAILURE_LIMIT,
+    FAILURE_WINDOW_MINUTES,
+    LOCK_AFTER_FAILURES,
+    LOCK_MINUTES,
+    MAX_FAILURE_DELAY_S,
+    SESSION_IDLE_MINUTES,
+    SESSION_MAX_HOURS,
+    SESSION_TOUCH_SECONDS,
+)
+from wdp.db import Database
+from wdp.db.signin import GuardRow
+
+IDLE = dt.timedelta(minutes=SESSION_IDLE_MINUTES)
+MAX_LIFE = dt.timedelta(hours=SESSION_MAX_HOURS)
+WINDOW = dt.timedelta(minutes=FAILURE_WINDOW_MINUTES)
+RETURN_LIFE = dt.timedelta(minutes=10)  # a provider round trip takes seconds
+
+NOT_RECOGNISED = (
+    "Email or password not recognised. Check them and try again, or ask the programme team to "
+    "set up your account."
+)
+LOCKED = (
+    f"Too many attempts to sign in with this email address: signing in with it is paused for "
+    f"{LOCK_MINUTES} minutes. Ask the programme team if you need it sooner."
+)
+ADDRESS_LIMITED = (
+    f"Too many attempts to sign in from this network: try again in {FAILURE_WINDOW_MINUTES} "
+    "minutes."
+)
+EXPIRED = "Your session has expired; sign in again."
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def signing_key(db: Database) -> str:
+    """The database's cookie signing key (made by its migration; every process shares it)."""
+    key = db.session_signing_key()
+    if not key:
+        raise RuntimeError("the database has no session signing key (migration 7)")
+    return key
+
+
+# ------------------------------------------------------------------------------------------------
+# Signing in with a password
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInAttempt:
+    """The outcome of one attempt: a user and the cookie to give them, or what to tell them and
+    how long to make them wait for it (the wait slows guessing; it is the caller's to do)."""
+
+    user: User | None = None
+    cookie: str | None = None
+    message: str | None = None
+    delay_s: float = 0.0
+
+
+def failure_delay(failures: int) -> float:
+    """Seconds to wait before saying a password was wrong: 0 for the first, then 1, 2, 4..."""
+    return 0.0 if failures <= 1 else min(2.0 ** (failures - 2), MAX_FAILURE_DELAY_S)
+
+
+def _guard_after_failure(guard: GuardRow | None, email: str, now: dt.datetime) -> GuardRow:
+    """The guard once another failure is counted: the count restarts after a quiet window, and
+    the LOCK_AFTER_FAILURES-th failure in a window locks the address."""
+    if guard is None or now - guard.last_failure_at > WINDOW:
+        guard = GuardRow(email, 0, now, now, None)
+    failures = guard.failures + 1
+    locked = now + dt.timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER_FAILURES else None
+    return GuardRow(email, failures, guard.first_failure_at, now, locked)
+
+
+def sign_in_with_password(
+    db: Database,
+    email: str,
+    password: str,
+    *,
+    client_address: str | None,
+    now: dt.datetime | None = None,
+) -> SignInAttempt:
+    """Check an email and password; on success start a session and return its cookie.
+
+    Never says whether an account exists: a wrong email and a wrong password give the same
+    answer after the same delay, and any address that keeps failing is locked alike.
+    """
+    now = now or utc_now()
+    email = email.strip().lower()
+    audit: dict[str, Any] = {"email": email, "method": "form", "client_address": client_address}
+    if client_address and (
+        db.failures_from_address(client_address, now - WINDOW) >= ADDRESS_FAILURE_LIMIT
+    ):
+        with db.write() as tx:
+            tx.record_sign_in_event(event="refused", at=now, detail="address limit", **audit)
+        return SignInAttempt(message=ADDRESS_LIMITED)
+    guard = db.sign_in_guard(email)
+    if guard is not None and guard.locked_until is not None and guard.locked_until > now:
+        with db.write() as tx:
+            tx.record_sign_in_event(event="refused", at=now, detail="locked", **audit)
+        return SignInAttempt(message=LOCKED)
+    user = authenticate(db, email, password)
+    if user is None:
+        guard = _guard_after_failure(guard, email, now)
+        with db.write() as tx:
+            tx.save_sign_in_guard(guard)
+            tx.record_sign_in_event(event="failed", at=now, **audit)
+            if guard.locked_until is not None:
+                tx.record_sign_in_event(
+                    event="locked", at=now, detail=f"{guard.failures} failures", **audit
+                )
+        message = LOCKED if guard.locked_until is not None else NOT_RECOGNISED
+        return SignInAttempt(message=message, delay_s=failure_delay(guard.failures))
+    with db.write() as tx:
+        tx.clear_sign_in_guard(email)
+    cookie = start_session(db, user.email, client_address=client_address, now=now)
+    return SignInAttempt(user=user, cookie=cookie)
+
+
+def start_session(
+    db: Database, email: str, *, client_address: str | None, now: dt.datetime | None = None
+) -> str:
+    """Start a password session for an account whose password was just checked, record the
+    sign-in, and return the signed cookie value that carries it."""
+    now = now or utc_now()
+    session_id = new_session_id()
+    with db.write() as tx:
+        tx.start_sign_in_session(
+            token_hash=token_hash(session_id),
+            email=email,
+            method="form",
+            client_address=client_address,
+            now=now,
+            expires_at=now + MAX_LIFE,
+        )
+        tx.record_sign_in_event(
+            event="signed in", email=email, method="form", at=now, client_address=client_address
+        )
+    return sign_session(signing_key(db), session_id)
+
+
+# ------------------------------------------------------------------------------------------------
+# Who is there
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """Who a session cookie belongs to now: a user, or why not (``expired``: it ran out, so say
+    so; otherwise there was no sign-in to speak of)."""
+
+    user: User | None = None
+    expired: bool = False
+
+
+def _account_user(row: Any, db: Database) -> User | None:
+    """The user a session's account makes now (None: removed, disabled, or a demo account
+    outside the sample programme)."""
+    if row.role is None or row.disabled or (row.is_demo and not db.is_sample_database()):
+        return None
+    return User(row.email, row.role, row.pathfinder_code)
+
+
+def check_session(
+    db: Database, cookie: str | None, *, now: dt.datetime | None = None
+) -> SessionCheck:
+    """The person a session cookie signs in, checked against the database every time: a forged
+    or altered cookie, or one whose session was signed out, ended by an admin, or ran out, signs
+    nobody in. An idle or too old session is ended here, and the expiry recorded."""
+    now = now or utc_now()
+    session_id = read_session(signing_key(db), cookie, max_age_s=MAX_LIFE.total_seconds())
+    if session_id is None:
+        return SessionCheck()
+    key = token_hash(session_id)
+    row = db.sign_in_session(key)
+    if row is None or row.ended_at is not None:
+        return SessionCheck()
+    if now - row.last_seen_at > IDLE or now >= row.expires_at:
+        reason = "idle" if now - row.last_seen_at > IDLE else "maximum life"
+        with db.write() as tx:
+            tx.end_sign_in_sessions(reason="expired", now=now, token_hash=key)
+            tx.record_sign_in_event(
+                event="expired", email=row.email, method=row.method, at=now, detail=reason
+            )
+        return SessionCheck(expired=True)
+    user = _account_user(row, db)
+    if user is None:
+        with db.write() as tx:
+            tx.end_sign_in_sessions(reason="account unavailable", now=now, token_hash=key)
+        return SessionCheck()
+    if (now - row.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
+        with db.write() as tx:
+            tx.touch_sign_in_session(key, now)
+    return SessionCheck(user=user)
+
+
+def sign_out(
+    db: Database,
+    cookie: str | None,
+    *,
+    client_address: str | None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """End the session a cookie carries (everywhere it is used); False if there was none."""
+    now = now or utc_now()
+    session_id = read_session(signing_key(db), cookie, max_age_s=MAX_LIFE.total_seconds())
+    if session_id is None:
+        return False
+    key = token_hash(session_id)
+    row = db.sign_in_session(key)
+    with db.write() as tx:
+        ended = tx.end_sign_in_sessions(reason="signed out", now=now, token_hash=key)
+        if ended and row is not None:
+            tx.record_sign_in_event(
+                event="signed out",
+                email=row.email,
+                method=row.method,
+                at=now,
+                client_address=client_address,
+            )
+    return bool(ended)
+
+
+def session_id_of(db: Database, cookie: str | None) -> str | None:
+    """The session id inside a valid cookie (for the sign-out form's token)."""
+    return read_session(signing_key(db), cookie, max_age_s=MAX_LIFE.total_seconds())
+
+
+# ------------------------------------------------------------------------------------------------
+# Signing in with the identity provider (an NHS account)
+# ------------------------------------------------------------------------------------------------
+
+
+def provider_email(claims: dict[str, Any]) -> str | None:
+    """The account an identity provider's ID token names: ``email``, or Entra ID's usual
+    ``preferred_username`` when ``email`` is not configured as an optional claim."""
+    for claim in ("email", "preferred_username"):
+        value = claims.get(claim)
+        if isinstance(value, str) and "@" in value:
+            return value.strip().lower()
+    return None
+
+
+def _provider_key(claims: dict[str, Any]) -> str:
+    """One sign-in with the provider: its ID token's subject, issue time and nonce."""
+    parts = [str(claims.get(c, "")) for c in ("iss", "sub", "iat", "nonce")]
+    return token_hash("provider:" + "|".join(parts))
+
+
+@dataclass(frozen=True)
+class ProviderCheck:
+    """Who the provider's sign-in is here: a user; or an email with no account here (tell them
+    who to ask); or ``expired`` (sign in with the provider again)."""
+
+    user: User | None = None
+    email: str | None = None
+    expired: bool = False
+
+
+def check_provider_sign_in(
+    db: Database,
+    claims: dict[str, Any],
+    *,
+    client_address: str | None,
+    now: dt.datetime | None = None,
+) -> ProviderCheck:
+    """The account behind the provider's ID token claims. The first time a sign-in is seen it
+    is recorded as a session (so it is audited, and idles out, and can be ended like a local
+    one); later checks use that session."""
+    now = now or utc_now()
+    email = provider_email(claims)
+    if email is None:
+        return ProviderCheck()
+    account = db.find_account(email)
+    usable = account is not None and not account.disabled and not account.is_demo
+    key = _provider_key(claims)
+    row = db.sign_in_session(key)
+    if row is None:
+        with db.write() as tx:
+            if usable:
+                tx.start_sign_in_session(
+                    token_hash=key,
+                    email=email,
+                    method="provider",
+                    client_address=client_address,
+                    now=now,
+                    expires_at=now + MAX_LIFE,
+                )
+            tx.record_sign_in_event(
+                event="signed in" if usable else "no account",
+                email=email,
+                method="provider",
+                at=now,
+                client_address=client_address,
+            )
+        if not usable:
+            return ProviderCheck(email=email)
+        return ProviderCheck(user=User(account.email, account.role, account.pathfinder_code))
+    if row.ended_at is not None or now - row.last_seen_at > IDLE or now >= row.expires_at:
+        if row.ended_at is None:
+            with db.write() as tx:
+                tx.end_sign_in_sessions(reason="expired", now=now, token_hash=key)
+                tx.record_sign_in_event(event="expired", email=email, method="provider", at=now)
+        return ProviderCheck(email=email, expired=True)
+    user = _account_user(row, db)
+    if user is None:
+        return ProviderCheck(email=email)
+    if (now - row.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
+        with db.write() as tx:
+            tx.touch_sign_in_session(key, now)
+    return ProviderCheck(user=user)
+
+
+def end_provider_sign_in(
+    db: Database,
+    claims: dict[str, Any],
+    *,
+    client_address: str | None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Signing out of a provider sign-in: its session ends and the sign-out is recorded."""
+    now = now or utc_now()
+    with db.write() as tx:
+        ended = tx.end_sign_in_sessions(
+            reason="signed out", now=now, token_hash=_provider_key(claims)
+        )
+        tx.record_sign_in_event(
+            event="signed out",
+            email=provider_email(claims),
+            method="provider",
+            at=now,
+            client_address=client_address,
+            detail=None if ended else "no open session",
+        )
+
+
+def save_return(db: Database, target: str, *, now: dt.datetime | None = None) -> str:
+    """Remember where to go back to after the provider's round trip; returns the key for the
+    browser to carry (its hash is stored)."""
+    key = new_session_id()
+    with db.write() as tx:
+        tx.save_sign_in_return(token_hash(key), target, now or utc_now())
+    return key
+
+
+def use_return(db: Database, key: str | None, *, now: dt.datetime | None = None) -> str | None:
+    """Where to go back to, once, if the key is recent; None otherwise."""
+    if not key:
+        return None
+    now = now or utc_now()
+    with db.write() as tx:
+        return tx.use_sign_in_return(token_hash(key), now=now, not_before=now - RETURN_LIFE)
+
+
+# ------------------------------------------------------------------------------------------------
+# Admins
+# ------------------------------------------------------------------------------------------------
+
+
+def unlock(
+    db: Database, email: str, *, by: str, method: str, now: dt.datetime | None = None
+) -> bool:
+    """Let an email address try again at once; False when it was not locked or failing."""
+    email = email.strip().lower()
+    with db.write() as tx:
+        cleared = tx.clear_sign_in_guard(email)
+        if cleared:
+            tx.record_sign_in_event(
+                event="unlocked", email=email, method=method, at=now or utc_now(), by_whom=by
+            )
+    return cleared
