@@ -6,7 +6,8 @@
                                   --indicator-name TEXT]
     python -m etl init [--db PATH] [--register PATHFINDERS.csv]
     python -m etl accounts add EMAIL --role ROLE [--pathfinder CODE] [--password-stdin]
-    python -m etl accounts remove EMAIL | python -m etl accounts list
+    python -m etl accounts remove|disable|enable|unlock EMAIL | python -m etl accounts list
+    python -m etl accounts log [--email TEXT] [--json]
     python -m etl seed [--db PATH] [--json]
     python -m etl summary [--db PATH] [--json]
     python -m etl backup [--db PATH] --to FOLDER | python -m etl restore BACKUP --db PATH [--force]
@@ -93,11 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="no password: signs in only through the identity provider",
     )
     _db_argument(add)
-    remove = actions.add_parser("remove", help="remove an account")
-    remove.add_argument("email")
-    _db_argument(remove)
+    for action, what in (
+        ("remove", "remove an account (its sign-ins end)"),
+        ("disable", "disable an account: every sign-in of it ends at once"),
+        ("enable", "enable a disabled account"),
+        ("unlock", "let an email address locked by failed passwords try again now"),
+    ):
+        one = actions.add_parser(action, help=what)
+        one.add_argument("email")
+        _db_argument(one)
     listing = actions.add_parser("list", help="list accounts (never passwords)")
     _db_argument(listing)
+    log = actions.add_parser("log", help="the sign-in log: sign-ins, failures, locks, changes")
+    log.add_argument("--email", help="only addresses containing this")
+    _db_argument(log, json_help="print JSON Lines")
 
     seed = commands.add_parser("seed", help="build the sample programme through the load path")
     _db_argument(seed, json_help="print the outcome as JSON")
@@ -309,14 +319,36 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_accounts(args: argparse.Namespace) -> int:
     import getpass
 
+    from etl.load import default_loader
+
     db = open_database(args.db)
+    by = default_loader()  # who, in the sign-in log: cli:<user name>
     if args.action == "list":
         print(db.list_accounts().to_string(index=False))
         return EXIT_OK
-    if args.action == "remove":
-        removed = services.remove_account(db, args.email)
-        print(f"Removed {args.email}." if removed else f"There is no account {args.email}.")
-        return EXIT_OK if removed else EXIT_PROBLEM
+    if args.action == "log":
+        log = db.sign_in_events(email=args.email)
+        if args.json:
+            for record in log.astype(object).where(log.notna(), None).to_dict("records"):
+                print(json.dumps(record, default=str))
+        else:
+            print(log.to_string(index=False) if not log.empty else "No sign-in events yet.")
+        return EXIT_OK
+    if args.action in ("remove", "disable", "enable", "unlock"):
+        done = {
+            "remove": lambda: services.remove_account(db, args.email, by=by, method="cli"),
+            "disable": lambda: services.set_account_disabled(db, args.email, True, by=by),
+            "enable": lambda: services.set_account_disabled(db, args.email, False, by=by),
+            "unlock": lambda: services.unlock(db, args.email, by=by, method="cli"),
+        }[args.action]()
+        if args.action == "unlock":
+            print(
+                f"{args.email} can sign in again now." if done else f"{args.email} was not locked."
+            )
+            return EXIT_OK
+        past = {"remove": "Removed", "disable": "Disabled", "enable": "Enabled"}[args.action]
+        print(f"{past} {args.email}." if done else f"There is no account {args.email}.")
+        return EXIT_OK if done else EXIT_PROBLEM
     password = None
     if not args.sso_only:
         password = (
@@ -325,7 +357,13 @@ def cmd_accounts(args: argparse.Namespace) -> int:
             else getpass.getpass(f"Password for {args.email}: ")
         )
     change = services.save_account(
-        db, email=args.email, role=args.role, pathfinder_code=args.pathfinder, password=password
+        db,
+        email=args.email,
+        role=args.role,
+        pathfinder_code=args.pathfinder,
+        password=password,
+        by=by,
+        method="cli",
     )
     for problem in change.problems:
         print(problem, file=sys.stderr)

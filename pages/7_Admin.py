@@ -1,5 +1,6 @@
-"""Admin: accounts and the pathfinder register (admins only). The rules are wdp.services', the
-same the `python -m etl accounts` command applies."""
+"""Admin: accounts, sign-ins (who is locked out, the sign-in log) and the pathfinder register
+(admins only). The rules are wdp.services', the same the `python -m etl accounts` command
+applies; every change is recorded in the sign-in log with who made it."""
 
 import tempfile
 from pathlib import Path
@@ -12,50 +13,56 @@ from wdp.ui import admin, page
 from wdp.ui.data import data_changed, database, reads
 
 page.setup(__file__)
+me = page.signed_in_user(__file__)
+accounts, sign_ins, register = st.tabs(["Accounts", "Sign-ins", "Pathfinder register"])
 
-st.subheader("Accounts")
-st.dataframe(reads.list_accounts(), hide_index=True)
-pathfinders = reads.validation_reference().pathfinders
-with st.form("admin_add_account", clear_on_submit=True):
-    st.markdown("**Add or replace an account**")
-    email = st.text_input("Email", key="admin_email")
-    role = st.selectbox("Role", Role.codes(), format_func=Role.label_for, key="admin_role")
-    pathfinder = admin.pathfinder_choice(pathfinders)
-    password = admin.password_input()
-    saved = st.form_submit_button("Save account")
-if saved:
-    change = services.save_account(
-        database(), email=email, role=role, pathfinder_code=pathfinder, password=password or None
+with accounts:
+    listed = reads.list_accounts()
+    st.dataframe(listed, hide_index=True)
+    pathfinders = reads.validation_reference().pathfinders
+    with st.form("admin_add_account", clear_on_submit=True):
+        st.markdown("**Add or replace an account**")
+        email = st.text_input("Email", key="admin_email")
+        role = st.selectbox("Role", Role.codes(), format_func=Role.label_for, key="admin_role")
+        pathfinder = admin.pathfinder_choice(pathfinders)
+        password = admin.password_input()
+        saved = st.form_submit_button("Save account")
+    if saved:
+        change = services.save_account(
+            database(),
+            email=email,
+            role=role,
+            pathfinder_code=pathfinder,
+            password=password or None,
+            by=me.email,
+            method="admin",
+        )
+        if change.saved:
+            data_changed()
+            st.success(f"Saved {change.email} ({role}).")
+        else:
+            st.error(" ".join(change.problems))
+    admin.disable_or_remove(list(listed["email"]), by=me.email)
+
+with sign_ins:
+    admin.locked_out(by=me.email)
+    admin.sign_in_log()
+
+with register:
+    st.caption(
+        f"{len(pathfinders)} pathfinders. Upload a CSV with the columns of "
+        "data/sample/pathfinders.csv to replace the register."
     )
-    if change.saved:
-        data_changed()
-        st.success(f"Saved {change.email} ({role}).")
-    else:
-        st.error(" ".join(change.problems))
-with st.form("admin_remove_account"):
-    st.markdown("**Remove an account**")
-    chosen = st.selectbox("Account", list(reads.list_accounts()["email"]), key="admin_remove_email")
-    removed = st.form_submit_button("Remove account")
-if removed and chosen:
-    services.remove_account(database(), chosen)
-    data_changed()
-    st.success(f"Removed {chosen}.")
-
-st.subheader("Pathfinder register")
-st.caption(
-    f"{len(pathfinders)} pathfinders. Upload a CSV with the columns of "
-    "data/sample/pathfinders.csv to replace the register."
-)
-uploaded = st.file_uploader("Register (.csv)", type=["csv"], key="admin_register")
-if uploaded is not None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "register.csv"
-        path.write_bytes(uploaded.getvalue())
-        register = admin.checked_register(path, uploaded.name)
-    if register is not None and st.button(
-        f"Replace the register with these {len(register)} pathfinders",
-        key="admin_register_confirm",
-    ):
-        services.replace_register(database(), register)
-        data_changed()
-        st.success(f"The register now has {len(register)} pathfinders.")
+    uploaded = st.file_uploader("Register (.csv)", type=["csv"], key="admin_register")
+    if uploaded is not None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "register.csv"
+            path.write_bytes(uploaded.getvalue())
+            checked = admin.checked_register(path, uploaded.name)
+        if checked is not None and st.button(
+            f"Replace the register with these {len(checked)} pathfinders",
+            key="admin_register_confirm",
+        ):
+            services.replace_register(database(), checked)
+            data_changed()
+            st.success(f"The register now has {len(checked)} pathfinders.")

@@ -56,10 +56,16 @@ def healthy(url: str) -> bool:
 
 
 def start_app(
-    db: Path, log: Path, *, timeout_s: float = HEALTH_TIMEOUT_S
+    db: Path,
+    log: Path,
+    *,
+    timeout_s: float = HEALTH_TIMEOUT_S,
+    secrets: Path | None = None,
+    port: int | None = None,
 ) -> tuple[subprocess.Popen, str]:
-    """Serve ``db`` (as ``WDP_DB``) and wait until the server answers its health check."""
-    port = free_port()
+    """Serve ``db`` (as ``WDP_DB``) and wait until the server answers its health check.
+    ``secrets``: a secrets file of this server's own (an ``[auth]`` section, say)."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,
@@ -77,6 +83,7 @@ def start_app(
         "false",
         "--server.fileWatcherType",
         "none",
+        *(["--secrets.files", str(secrets)] if secrets else []),
     ]
     env = {**os.environ, "WDP_DB": str(db)}
     with log.open("wb") as output:  # the child keeps its own copy of the file descriptor

@@ -8,22 +8,25 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import ROOT, metric
+from tests.apptest import as_account, metric
 from wdp.auth import User
-from wdp.db import queries, writes
+from wdp.db import open_database, queries, writes
 from wdp.db.embedded import open_db, scope_to_pathfinder
 
 STOKE_LEAD = User("lead.stoke@example.nhs.uk", "lead", "WDP-STK")
 
 
 def run_as(monkeypatch, db: Path, page: str, user: User | None, **params: str) -> AppTest:
-    monkeypatch.setenv("WDP_DB", str(db))
-    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
-    if user is not None:
-        at.session_state["wdp_user"] = user
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
+    """The page as ``user`` sees it once signed in (their account made first if need be)."""
+    if user is not None and open_database(db).find_account(user.email) is None:
+        with open_database(db).write() as tx:
+            tx.save_account(
+                email=user.email,
+                role=user.role,
+                pathfinder_code=user.pathfinder_code,
+                password_hash=None,
+            )
+    return as_account(monkeypatch, db, user.email if user else None, page, **params)
 
 
 def test_a_scoped_connection_sees_only_that_pathfinders_returns(seeded_db: Path) -> None:
@@ -43,7 +46,8 @@ def test_a_scoped_connection_sees_only_that_pathfinders_returns(seeded_db: Path)
     assert preston == 0
 
 
-def test_a_lead_asking_for_another_pathfinder_gets_none(monkeypatch, seeded_db: Path) -> None:
+def test_a_lead_asking_for_another_pathfinder_gets_none(monkeypatch, seeded_db_copy: Path) -> None:
+    seeded_db = seeded_db_copy
     at = run_as(monkeypatch, seeded_db, "pages/1_Trained_staff.py", STOKE_LEAD)
     with open_db(seeded_db, read_only=True) as con:
         stoke = con.execute(

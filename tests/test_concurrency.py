@@ -26,7 +26,7 @@ from tests.processes import partial_returns
 from wdp import services
 from wdp.auth import User
 from wdp.config import SAMPLE_DIR
-from wdp.db import DatabaseBusy
+from wdp.db import DatabaseBusy, open_database
 from wdp.db.embedded import EmbeddedDatabase, open_db
 
 PATHFINDERS = ["STK", "PRE", "MBY", "BPL", "HUL", "SUN", "MID", "BRD", "OLD", "KNO"]
@@ -180,17 +180,21 @@ def test_an_upload_session_told_the_database_is_busy_is_asked_to_confirm_again(
     monkeypatch: pytest.MonkeyPatch, reference_db: Path, tmp_path: Path
 ) -> None:
     """The Upload page, while another program holds the database: a plain sentence, no trace."""
-    from streamlit.testing.v1 import AppTest
-
+    from tests.apptest import UPLOAD_PAGE, signed_in
     from tests.processes import hold_lock
-    from wdp.auth import User
     from wdp.ui import upload
 
     data = FILES[0].read_bytes()
-    monkeypatch.setenv("WDP_DB", str(reference_db))
-    at = AppTest.from_file(str(ROOT / "pages/5_Upload.py"), default_timeout=60)
-    at.session_state["wdp_user"] = User("lead.stoke@example.nhs.uk", "lead", "WDP-STK")
-    at.run()
+    lead = ("lead.stoke@example.nhs.uk", "a-lead-password-for-this-test")
+    change = services.save_account(
+        open_database(reference_db),
+        email=lead[0],
+        role="lead",
+        pathfinder_code="WDP-STK",
+        password=lead[1],
+    )
+    assert change.saved, change.problems
+    at = signed_in(monkeypatch, reference_db, *lead, page=UPLOAD_PAGE)
     at.file_uploader[0].set_value((FILES[0].name, data, upload.XLSX_MIME)).run()
     assert not at.exception and at.button(key="upload_confirm")
     # Another program takes the database; this session waits only briefly (the real lock).

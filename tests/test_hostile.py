@@ -200,22 +200,18 @@ def test_the_1904_file_really_stores_1904_serial_numbers(files: dict[str, Path])
 
 
 def signed_in_lead(monkeypatch: pytest.MonkeyPatch, db: Path):
-    at = apptest.run_page(monkeypatch, db, PAGE)
-    at.text_input[0].input(LEAD[0])
-    at.text_input[1].input(LEAD[1])
-    at.button[0].click().run()
-    return at
+    return apptest.signed_in(monkeypatch, db, *LEAD, page=PAGE)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_upload_page_refuses_or_previews_each_hostile_file(
     case: Case, files: dict[str, Path], seeded_db_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    at = signed_in_lead(monkeypatch, seeded_db_copy)  # (signing in is recorded: before this)
     before, last_id = snapshot(seeded_db_copy), last_submission_id(seeded_db_copy)
     path = files[case.name]
     # The page's file picker offers .xlsx only: a macro workbook arrives renamed.
     name = path.with_suffix(".xlsx").name
-    at = signed_in_lead(monkeypatch, seeded_db_copy)
     at.file_uploader[0].set_value((name, path.read_bytes(), XLSX)).run()
 
     assert not at.exception

@@ -12,16 +12,19 @@ from wdp.db.embedded import open_db
 PAGE = "pages/6_Data_quality.py"
 
 
-def test_the_page_needs_a_signed_in_director_viewer_or_admin(monkeypatch, seeded_db: Path) -> None:
-    at = apptest.run_page(monkeypatch, seeded_db, PAGE)
+def test_the_page_needs_a_signed_in_director_viewer_or_admin(
+    monkeypatch, seeded_db_copy: Path
+) -> None:
+    at = apptest.run_page(monkeypatch, seeded_db_copy, PAGE)
     assert any("Sign in to continue" in i.value for i in at.info)
     at = signed_in(
-        monkeypatch, seeded_db, "lead.stoke@example.nhs.uk", "demo-lead-stoke", page=PAGE
+        monkeypatch, seeded_db_copy, "lead.stoke@example.nhs.uk", "demo-lead-stoke", page=PAGE
     )
     assert any("cannot use this page" in e.value for e in at.error)
 
 
-def test_a_director_sees_each_pathfinders_quality(monkeypatch, seeded_db: Path) -> None:
+def test_a_director_sees_each_pathfinders_quality(monkeypatch, seeded_db_copy: Path) -> None:
+    seeded_db = seeded_db_copy
     at = signed_in(
         monkeypatch, seeded_db, "director@example.nhs.uk", "demo-director-2017", page=PAGE
     )

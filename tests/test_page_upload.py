@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests import apptest
-from tests.apptest import signed_in, upload
+from tests.apptest import html_shown, sign_in_cookie, signed_in, upload
 from tests.helpers import set_cells, write_valid_return
 from wdp.db.embedded import open_db
 from wdp.domain import ReportingPeriod
@@ -22,18 +22,20 @@ def submissions(db: Path) -> list[tuple]:
         ).fetchall()
 
 
-def test_the_page_asks_for_sign_in_first(monkeypatch, seeded_db: Path) -> None:
-    at = apptest.run_page(monkeypatch, seeded_db, PAGE)
+def test_the_page_asks_for_sign_in_first_and_comes_back_here(monkeypatch, seeded_db: Path) -> None:
+    at = apptest.run_page(monkeypatch, seeded_db, PAGE, period="2018-19 Q1")
     assert not at.exception
     assert any("Sign in to continue" in i.value for i in at.info)
-    assert [t.label for t in at.text_input] == ["Email", "Password"]
-    assert at.button[0].label == "Sign in"
+    assert not at.file_uploader
+    # The way in leads back to this page with its filters (the sign-in page's `next`).
+    assert 'href="/sign-in?next=%2FUpload%3Fperiod%3D2018-19%2BQ1"' in html_shown(at)
 
 
-def test_a_wrong_password_and_a_viewer_are_turned_away(monkeypatch, seeded_db: Path) -> None:
-    at = signed_in(monkeypatch, seeded_db, "lead.stoke@example.nhs.uk", "not the password")
-    assert any("not recognised" in e.value for e in at.error)
-    at = signed_in(monkeypatch, seeded_db, "viewer@example.nhs.uk", "demo-viewer-2017")
+def test_a_wrong_password_signs_nobody_in_and_a_viewer_is_turned_away(
+    monkeypatch, seeded_db_copy: Path
+) -> None:
+    assert sign_in_cookie(seeded_db_copy, "lead.stoke@example.nhs.uk", "not the password") is None
+    at = signed_in(monkeypatch, seeded_db_copy, "viewer@example.nhs.uk", "demo-viewer-2017")
     assert any("cannot use this page" in e.value for e in at.error)
     assert not at.file_uploader
 

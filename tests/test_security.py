@@ -4,6 +4,7 @@ dependencies pinned, sessions that expire."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import re
 import subprocess
 import tomllib
@@ -13,7 +14,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import ROOT, XLSX, signed_in
+from tests.apptest import (
+    ROOT,
+    XLSX,
+    as_account,
+    html_shown,
+    sign_in_cookie,
+    signed_in,
+    with_cookie,
+)
 from wdp.config import SAMPLE_DIR, SESSION_IDLE_MINUTES, SESSION_MAX_HOURS
 
 # --------------------------------------------------------------------------------------------
@@ -333,14 +342,18 @@ def test_every_dependency_is_pinned_and_in_the_constraints() -> None:
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.t = 1_800_000_000.0
+    """The clock sessions are judged by, started now and moved by the test."""
 
-    def __call__(self) -> float:
+    def __init__(self) -> None:
+        from wdp.services.signin import utc_now
+
+        self.t = utc_now()
+
+    def __call__(self) -> dt.datetime:
         return self.t
 
     def advance(self, *, minutes: float = 0, hours: float = 0) -> None:
-        self.t += minutes * 60 + hours * 3600
+        self.t += dt.timedelta(minutes=minutes, hours=hours)
 
 
 @pytest.fixture
@@ -361,8 +374,13 @@ def _expired_message(at: AppTest) -> bool:
     return any("Your session has expired; sign in again" in w for w in shown)
 
 
-def test_a_session_idle_too_long_is_signed_out(monkeypatch, seeded_db: Path, clock: Clock) -> None:
-    at = signed_in(monkeypatch, seeded_db, "lead.stoke@example.nhs.uk", "demo-lead-stoke")
+LEAD = ("lead.stoke@example.nhs.uk", "demo-lead-stoke")
+
+
+def test_a_session_idle_too_long_is_signed_out(
+    monkeypatch, seeded_db_copy: Path, clock: Clock
+) -> None:
+    at = signed_in(monkeypatch, seeded_db_copy, *LEAD, now=clock())
     assert _signed_in_as(at) and at.file_uploader
     for _ in range(3):  # active every 29 minutes: still signed in after 87
         clock.advance(minutes=SESSION_IDLE_MINUTES - 1)
@@ -373,18 +391,17 @@ def test_a_session_idle_too_long_is_signed_out(monkeypatch, seeded_db: Path, clo
     assert not at.exception
     assert not _signed_in_as(at) and not at.file_uploader
     assert _expired_message(at)
-    assert [t.label for t in at.text_input] == ["Email", "Password"]
-    # Signing in again works and the message goes.
-    at.text_input[0].input("lead.stoke@example.nhs.uk")
-    at.text_input[1].input("demo-lead-stoke")
-    at.button[0].click().run()
+    assert 'href="/sign-in?next=%2FUpload"' in html_shown(at)  # and a way back in
+    # Signing in again (the sign-in page gives a new cookie) works and the message goes.
+    with_cookie(monkeypatch, sign_in_cookie(seeded_db_copy, *LEAD, now=clock()))
+    at.run()
     assert _signed_in_as(at) and at.file_uploader and not _expired_message(at)
 
 
 def test_a_session_ends_after_its_maximum_life_however_active(
-    monkeypatch, seeded_db: Path, clock: Clock
+    monkeypatch, seeded_db_copy: Path, clock: Clock
 ) -> None:
-    at = signed_in(monkeypatch, seeded_db, "lead.stoke@example.nhs.uk", "demo-lead-stoke")
+    at = signed_in(monkeypatch, seeded_db_copy, *LEAD, now=clock())
     steps = int(SESSION_MAX_HOURS * 60 / 20)
     for _ in range(steps):  # a click every 20 minutes for the whole allowed life
         clock.advance(minutes=20)
@@ -396,14 +413,9 @@ def test_a_session_ends_after_its_maximum_life_however_active(
 
 
 def test_expiry_also_ends_a_session_on_the_open_sample_pages(
-    monkeypatch, seeded_db: Path, clock: Clock
+    monkeypatch, seeded_db_copy: Path, clock: Clock
 ) -> None:
-    from wdp.auth import User
-
-    monkeypatch.setenv("WDP_DB", str(seeded_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state["wdp_user"] = User("lead.stoke@example.nhs.uk", "lead", "WDP-STK")
-    at.run()
+    at = as_account(monkeypatch, seeded_db_copy, LEAD[0], "dashboard.py", now=clock())
     assert _signed_in_as(at)
     clock.advance(minutes=SESSION_IDLE_MINUTES + 1)
     at.run()

@@ -6,6 +6,7 @@ The server and the browser themselves are ``conftest.py``'s fixtures; these are 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from playwright.sync_api import Page, expect
 
@@ -39,9 +40,25 @@ def open_page(page: Page, url: str, heading: str) -> None:
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 
-def sign_in(page: Page, url: str, email: str, password: str) -> None:
-    page.goto(f"{url}/Upload")
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT_MS)
+def sign_in(page: Page, url: str, email: str, password: str, *, next_path: str = "/Upload") -> None:
+    """Sign in on the sign-in page, as a person does; it takes them on to ``next_path``."""
+    page.goto(f"{url}/sign-in?next={quote(next_path, safe='')}")
+    fill_sign_in(page, email, password)
+    page.wait_for_url(f"**{next_path.split('?')[0]}**", timeout=WAIT_MS)
+
+
+def fill_sign_in(page: Page, email: str, password: str) -> None:
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=WAIT_MS)
     page.get_by_role("textbox", name="Email").fill(email)
-    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def signed_in_as(page: Page) -> str | None:
+    """Who the sidebar says is signed in (None: nobody), once the page has drawn."""
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=WAIT_MS)
+    status = page.locator('[data-testid="stSidebar"]').get_by_text("Signed in as")
+    if status.count() == 0:
+        return None
+    return status.first.inner_text()

@@ -56,11 +56,22 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+_KEYS: dict[tuple[str, object], str] = {}
+
+
 def signing_key(db: Database) -> str:
-    """The database's cookie signing key (made by its migration; every process shares it)."""
-    key = db.session_signing_key()
-    if not key:
-        raise RuntimeError("the database has no session signing key (migration 7)")
+    """The database's cookie signing key (made by its migration; every process shares it). Kept
+    per data version, so a page does not wait on a busy database for a key that never changes
+    (a restored database brings its own key, and its own data version)."""
+    version = (db.key, db.data_version())
+    key = _KEYS.get(version)
+    if key is None:
+        key = db.session_signing_key()
+        if not key:
+            raise RuntimeError("the database has no session signing key (migration 7)")
+        if len(_KEYS) > 64:
+            _KEYS.clear()
+        _KEYS[version] = key
     return key
 
 
@@ -198,7 +209,7 @@ def check_session(
     row = db.sign_in_session(key)
     if row is None or row.ended_at is not None:
         return SessionCheck()
-    if now - row.last_seen_at > IDLE or now >= row.expires_at:
+    if now - row.last_seen_at > IDLE or now > row.expires_at:
         reason = "idle" if now - row.last_seen_at > IDLE else "maximum life"
         with db.write() as tx:
             tx.end_sign_in_sessions(reason="expired", now=now, token_hash=key)
@@ -319,7 +330,7 @@ def check_provider_sign_in(
         if not usable:
             return ProviderCheck(email=email)
         return ProviderCheck(user=User(account.email, account.role, account.pathfinder_code))
-    if row.ended_at is not None or now - row.last_seen_at > IDLE or now >= row.expires_at:
+    if row.ended_at is not None or now - row.last_seen_at > IDLE or now > row.expires_at:
         if row.ended_at is None:
             with db.write() as tx:
                 tx.end_sign_in_sessions(reason="expired", now=now, token_hash=key)

@@ -24,6 +24,7 @@ import streamlit as st
 
 from wdp.auth import RETURN_COOKIE, SESSION_COOKIE, User, sign_out_token
 from wdp.config import SUPPORT_CONTACT, Colour
+from wdp.db import DatabaseBusy
 from wdp.services import signin
 from wdp.ui.data import database
 from wdp.ui.pages import PageSpec, spec_for_path
@@ -32,6 +33,7 @@ from wdp.ui.web import SIGN_IN_NHS, SIGN_OUT, START_NHS_SIGN_IN, sign_in_link
 EXPIRED_MESSAGE = signin.EXPIRED
 _CHECKED = "wdp_visitor"  # the last check of this browser session: (cookie, when, visitor)
 RECHECK = dt.timedelta(seconds=2)  # within one page run, the check is not repeated
+TRUST_BUSY = dt.timedelta(minutes=1)  # a check this recent stands while the database is busy
 
 
 def now() -> dt.datetime:
@@ -79,6 +81,19 @@ def visitor() -> Visitor:
     checked = st.session_state.get(_CHECKED)
     if checked is not None and checked[0] == key and abs(moment - checked[1]) < RECHECK:
         return checked[2]
+    try:
+        found = _check(cookie, claims, moment)
+    except DatabaseBusy:
+        # Another program holds the database for a moment: trust this browser's last check if
+        # it is recent (a page should not sign someone out because a load is being written).
+        if checked is not None and checked[0] == key and abs(moment - checked[1]) < TRUST_BUSY:
+            return checked[2]
+        raise
+    st.session_state[_CHECKED] = (key, moment, found)
+    return found
+
+
+def _check(cookie: str | None, claims: dict | None, moment: dt.datetime) -> Visitor:
     db = database()
     address = st.context.ip_address
     if claims is not None:
@@ -92,7 +107,6 @@ def visitor() -> Visitor:
     else:
         session = signin.check_session(db, cookie, now=moment)
         found = Visitor(user=session.user, expired=session.expired)
-    st.session_state[_CHECKED] = (key, moment, found)
     return found
 
 

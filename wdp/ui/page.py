@@ -44,8 +44,8 @@ def setup(script: str, *, show_title: bool = True, banner: bool = True) -> dict[
     with explained():
         auth.return_after_provider_sign_in(spec)
         visitor = auth.visitor()
-    menu(spec)
-    auth.sidebar_status(spec)
+        menu(spec)
+        auth.sidebar_status(spec)
     if show_title:
         st.title(spec.title)
     if visitor.no_account is not None:
