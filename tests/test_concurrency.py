@@ -185,7 +185,7 @@ def test_an_upload_session_told_the_database_is_busy_is_asked_to_confirm_again(
     from wdp.ui import upload
 
     data = FILES[0].read_bytes()
-    lead = ("lead.stoke@example.nhs.uk", "a-lead-password-for-this-test")
+    lead = ("lead.stoke@example.nhs.uk", "a lead password for this test")
     change = services.save_account(
         open_database(reference_db),
         email=lead[0],

@@ -27,11 +27,11 @@ def test_an_admin_adds_an_account_that_can_then_sign_in(monkeypatch, seeded_db_c
     at.text_input(key="admin_email").input("New.Lead@nhs.net")
     at.selectbox(key="admin_role").set_value("lead")
     at.selectbox(key="admin_pathfinder").set_value("WDP-HUL")
-    at.text_input(key="admin_password").input("fennel-harbour-quartz-77")
+    at.text_input(key="admin_password").input("fennel harbour quartz 77")
     next(b for b in at.button if b.label == "Save account").click().run()
     assert any("Saved new.lead@nhs.net" in s.value for s in at.success)
     with open_db(seeded_db_copy, read_only=True) as con:
-        user = auth.authenticate(db_on(con), "new.lead@nhs.net", "fennel-harbour-quartz-77")
+        user = auth.authenticate(db_on(con), "new.lead@nhs.net", "fennel harbour quartz 77")
     assert user == auth.User("new.lead@nhs.net", "lead", "WDP-HUL")
 
 
@@ -41,7 +41,7 @@ def test_a_lead_without_a_pathfinder_is_refused(monkeypatch, seeded_db_copy: Pat
     )
     at.text_input(key="admin_email").input("x@nhs.net")
     at.selectbox(key="admin_role").set_value("lead")
-    at.text_input(key="admin_password").input("fennel-harbour-quartz-77")
+    at.text_input(key="admin_password").input("fennel harbour quartz 77")
     next(b for b in at.button if b.label == "Save account").click().run()
     assert any("--pathfinder" in e.value or "pathfinder" in e.value for e in at.error)
 

@@ -191,7 +191,7 @@ def test_passwords_are_long_uncommon_and_not_the_email() -> None:
     assert password_problems(long_common.upper(), email=email)  # any case
     assert password_problems("jo.bloggs@nhs.net", email=email)
     assert password_problems("my-jo.bloggs-2026", email=email)
-    assert password_problems("quartz-fennel-harbour-81", email=email) == []
+    assert password_problems("quartz fennel harbour 81", email=email) == []
     assert len(common_passwords()) == 10_000
 
 
@@ -214,11 +214,11 @@ def test_every_sign_in_and_account_change_is_recorded(db: Database) -> None:
     by = "admin@example.nhs.uk"
     email = "jo.bloggs@nhs.net"
     assert services.save_account(
-        db, email=email, role="viewer", password="quartz-fennel-harbour-81", by=by, method="admin"
+        db, email=email, role="viewer", password="quartz fennel harbour 81", by=by, method="admin"
     ).saved
     now = signin.utc_now  # account changes are stamped with the real time: so are these
     sign_in(db, email, "wrong", at=now())
-    cookie = sign_in(db, email, "quartz-fennel-harbour-81", address="10.9.9.9", at=now()).cookie
+    cookie = sign_in(db, email, "quartz fennel harbour 81", address="10.9.9.9", at=now()).cookie
     signin.sign_out(db, cookie, client_address="10.9.9.9", now=now())
     services.set_account_disabled(db, email, True, by=by, method="admin")
     services.set_account_disabled(db, email, False, by=by, method="cli")

@@ -31,8 +31,8 @@ from wdp.ui.pages import PageSpec, spec_for_path
 from wdp.ui.web import SIGN_IN_NHS, SIGN_OUT, START_NHS_SIGN_IN, sign_in_link
 
 EXPIRED_MESSAGE = signin.EXPIRED
-_CHECKED = "wdp_visitor"  # the last check of this browser session: (cookie, when, visitor)
-RECHECK = dt.timedelta(seconds=2)  # within one page run, the check is not repeated
+_CHECKED = "wdp_visitor"  # this page run's check: (cookie and claims, when, visitor)
+_LAST = "wdp_visitor_before"  # the previous run's, trusted briefly while the database is busy
 TRUST_BUSY = dt.timedelta(minutes=1)  # a check this recent stands while the database is busy
 
 
@@ -73,21 +73,29 @@ class Visitor:
     provider: bool = False
 
 
+def new_page_run() -> None:
+    """Each page run checks the visitor afresh, once (``wdp.ui.page.setup`` calls this first):
+    a sign-out in another tab, or an admin's change, counts from the next click."""
+    checked = st.session_state.pop(_CHECKED, None)
+    if checked is not None:
+        st.session_state[_LAST] = checked
+
+
 def visitor() -> Visitor:
-    """This browser's visitor, checked against the database (at most every couple of seconds,
-    so one page run checks once; a sign-out elsewhere counts from the next click)."""
+    """This browser's visitor, checked against the database once per page run."""
     cookie, moment, claims = session_cookie(), now(), _provider_claims()
     key = (cookie, tuple(sorted((k, str(v)) for k, v in (claims or {}).items())))
     checked = st.session_state.get(_CHECKED)
-    if checked is not None and checked[0] == key and abs(moment - checked[1]) < RECHECK:
+    if checked is not None and checked[0] == key:
         return checked[2]
     try:
         found = _check(cookie, claims, moment)
     except DatabaseBusy:
         # Another program holds the database for a moment: trust this browser's last check if
         # it is recent (a page should not sign someone out because a load is being written).
-        if checked is not None and checked[0] == key and abs(moment - checked[1]) < TRUST_BUSY:
-            return checked[2]
+        last = st.session_state.get(_LAST)
+        if last is not None and last[0] == key and abs(moment - last[1]) < TRUST_BUSY:
+            return last[2]
         raise
     st.session_state[_CHECKED] = (key, moment, found)
     return found
@@ -195,6 +203,7 @@ def _provider_sign_out() -> None:
     if claims is not None:
         signin.end_provider_sign_in(database(), claims, client_address=st.context.ip_address)
     st.session_state.pop(_CHECKED, None)
+    st.session_state.pop(_LAST, None)
     st.logout()
 
 

@@ -40,6 +40,7 @@ def setup(script: str, *, show_title: bool = True, banner: bool = True) -> dict[
     spec = spec_for(script)
     page_title = APP_TITLE if spec == OVERVIEW else f"{spec.title} · {APP_TITLE}"
     st.set_page_config(page_title=page_title, page_icon=PAGE_ICON, layout="wide")
+    auth.new_page_run()
     auth.start_provider_sign_in_if_asked()
     with explained():
         auth.return_after_provider_sign_in(spec)
