@@ -9,7 +9,7 @@ import streamlit as st
 
 from wdp import services
 from wdp.domain import Role
-from wdp.ui import admin, page
+from wdp.ui import admin, auth, page
 from wdp.ui.data import data_changed, database, reads
 
 page.setup(__file__)
@@ -36,6 +36,7 @@ with accounts:
             password=password or None,
             by=me.email,
             method="admin",
+            address=auth.client_address(),
         )
         if change.saved:
             data_changed()

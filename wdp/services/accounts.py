@@ -22,10 +22,23 @@ def _now() -> dt.datetime:
 
 
 def _audit(
-    tx: Transaction, event: str, email: str, *, by: str, method: str, detail: str | None = None
+    tx: Transaction,
+    event: str,
+    email: str,
+    *,
+    by: str,
+    method: str,
+    address: str | None,
+    detail: str | None = None,
 ) -> None:
     tx.record_sign_in_event(
-        event=event, email=email, method=method, at=_now(), by_whom=by, detail=detail
+        event=event,
+        email=email,
+        method=method,
+        at=_now(),
+        client_address=address,
+        by_whom=by,
+        detail=detail,
     )
 
 
@@ -66,6 +79,7 @@ def save_account(
     password: str | None = None,
     by: str = "system",
     method: str = "cli",
+    address: str | None = None,
 ) -> AccountChange:
     """Create or replace an account, when every rule is met. ``password`` None: the person signs
     in only through the NHS identity provider. Replacing an account ends its sign-ins (its role
@@ -89,23 +103,36 @@ def save_account(
             detail = f"{'replaced' if existed else 'created'}: {role}"
             detail += f", {pathfinder_code}" if pathfinder_code else ""
             detail += "" if password else ", NHS account only"
-            _audit(tx, "account saved", email, by=by, method=method, detail=detail)
+            _audit(tx, "account saved", email, by=by, method=method, address=address, detail=detail)
     return AccountChange(email, problems)
 
 
-def remove_account(db: Database, email: str, *, by: str = "system", method: str = "cli") -> bool:
+def remove_account(
+    db: Database,
+    email: str,
+    *,
+    by: str = "system",
+    method: str = "cli",
+    address: str | None = None,
+) -> bool:
     """Remove an account and end its sign-ins; False when there was none."""
     email = email.strip().lower()
     with db.write() as tx:
         removed = tx.remove_account(email)
         if removed:
             tx.end_sign_in_sessions(reason="account removed", now=_now(), email=email)
-            _audit(tx, "account removed", email, by=by, method=method)
+            _audit(tx, "account removed", email, by=by, method=method, address=address)
     return removed
 
 
 def set_account_disabled(
-    db: Database, email: str, disabled: bool, *, by: str = "system", method: str = "cli"
+    db: Database,
+    email: str,
+    disabled: bool,
+    *,
+    by: str = "system",
+    method: str = "cli",
+    address: str | None = None,
 ) -> bool:
     """Disable an account (every sign-in of it ends at once, everywhere) or enable it again;
     False when there is no such account."""
@@ -116,7 +143,7 @@ def set_account_disabled(
             tx.end_sign_in_sessions(reason="account disabled", now=_now(), email=email)
         if changed:
             event = "account disabled" if disabled else "account enabled"
-            _audit(tx, event, email, by=by, method=method)
+            _audit(tx, event, email, by=by, method=method, address=address)
     return changed
 
 

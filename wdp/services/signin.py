@@ -392,7 +392,13 @@ def use_return(db: Database, key: str | None, *, now: dt.datetime | None = None)
 
 
 def unlock(
-    db: Database, email: str, *, by: str, method: str, now: dt.datetime | None = None
+    db: Database,
+    email: str,
+    *,
+    by: str,
+    method: str,
+    address: str | None = None,
+    now: dt.datetime | None = None,
 ) -> bool:
     """Let an email address try again at once; False when it was not locked or failing."""
     email = email.strip().lower()
@@ -400,6 +406,11 @@ def unlock(
         cleared = tx.clear_sign_in_guard(email)
         if cleared:
             tx.record_sign_in_event(
-                event="unlocked", email=email, method=method, at=now or utc_now(), by_whom=by
+                event="unlocked",
+                email=email,
+                method=method,
+                at=now or utc_now(),
+                client_address=address,
+                by_whom=by,
             )
     return cleared

@@ -12,6 +12,7 @@ import streamlit as st
 from wdp import services
 from wdp.config import MIN_PASSWORD_LENGTH
 from wdp.services import signin
+from wdp.ui import auth
 from wdp.ui.data import data_changed, database, reads
 from wdp.ui.exports import download_csv
 
@@ -86,10 +87,12 @@ def disable_or_remove(emails: list[str], *, by: str) -> None:
         return
     db = database()
     if action == "remove":
-        services.remove_account(db, chosen, by=by, method="admin")
+        services.remove_account(db, chosen, by=by, method="admin", address=auth.client_address())
         message = f"Removed {chosen}; any sign-in of it has ended."
     else:
-        services.set_account_disabled(db, chosen, action == "disable", by=by, method="admin")
+        services.set_account_disabled(
+            db, chosen, action == "disable", by=by, method="admin", address=auth.client_address()
+        )
         message = f"{'Disabled' if action == 'disable' else 'Enabled'} {chosen}."
         message += " Any sign-in of it has ended." if action == "disable" else ""
     data_changed()
@@ -106,7 +109,7 @@ def locked_out(*, by: str) -> None:
     st.dataframe(locked, hide_index=True)
     chosen = st.selectbox("Email address", list(locked["email"]), key="admin_unlock_email")
     if st.button("Unlock", key="admin_unlock"):
-        services.unlock(database(), chosen, by=by, method="admin")
+        services.unlock(database(), chosen, by=by, method="admin", address=auth.client_address())
         data_changed()
         st.success(f"{chosen} can sign in again now.")
 

@@ -47,6 +47,12 @@ def session_cookie() -> str | None:
     return st.context.cookies.get(SESSION_COOKIE)
 
 
+def client_address() -> str | None:
+    """The address this browser connects from, as the server sees it (None if unknown)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
 def provider_configured() -> bool:
     try:
         return "auth" in st.secrets
@@ -103,7 +109,7 @@ def visitor() -> Visitor:
 
 def _check(cookie: str | None, claims: dict | None, moment: dt.datetime) -> Visitor:
     db = database()
-    address = st.context.ip_address
+    address = client_address()
     if claims is not None:
         check = signin.check_provider_sign_in(db, claims, client_address=address, now=moment)
         found = Visitor(
@@ -201,7 +207,7 @@ def _sign_out_form(spec: PageSpec) -> str:
 def _provider_sign_out() -> None:
     claims = _provider_claims()
     if claims is not None:
-        signin.end_provider_sign_in(database(), claims, client_address=st.context.ip_address)
+        signin.end_provider_sign_in(database(), claims, client_address=client_address())
     st.session_state.pop(_CHECKED, None)
     st.session_state.pop(_LAST, None)
     st.logout()
