@@ -30,7 +30,7 @@ from wdp.config import (
     SESSION_TOUCH_SECONDS,
 )
 from wdp.db import Database
-from wdp.db.signin import GuardRow
+from wdp.db.signin import GuardRow, SessionRow
 
 IDLE = dt.timedelta(minutes=SESSION_IDLE_MINUTES)
 MAX_LIFE = dt.timedelta(hours=SESSION_MAX_HOURS)
@@ -207,25 +207,39 @@ def check_session(
         return SessionCheck()
     key = token_hash(session_id)
     row = db.sign_in_session(key)
-    if row is None or row.ended_at is not None:
+    if row is None:
         return SessionCheck()
-    if now - row.last_seen_at > IDLE or now > row.expires_at:
-        reason = "idle" if now - row.last_seen_at > IDLE else "maximum life"
+    user, expired = _judge(db, row, key, now)
+    return SessionCheck(user=user, expired=expired)
+
+
+def _judge(db: Database, row: SessionRow, key: str, now: dt.datetime) -> tuple[User | None, bool]:
+    """A stored session, now: its user and False; or no user and True when it has just run out
+    (idle, or past its longest life: ended and recorded here); or no user and False when it had
+    already ended or its account can no longer sign in (ended here)."""
+    if row.ended_at is not None:
+        return None, False
+    idle = now - row.last_seen_at > IDLE
+    if idle or now > row.expires_at:
         with db.write() as tx:
             tx.end_sign_in_sessions(reason="expired", now=now, token_hash=key)
             tx.record_sign_in_event(
-                event="expired", email=row.email, method=row.method, at=now, detail=reason
+                event="expired",
+                email=row.email,
+                method=row.method,
+                at=now,
+                detail="idle" if idle else "maximum life",
             )
-        return SessionCheck(expired=True)
+        return None, True
     user = _account_user(row, db)
     if user is None:
         with db.write() as tx:
             tx.end_sign_in_sessions(reason="account unavailable", now=now, token_hash=key)
-        return SessionCheck()
+        return None, False
     if (now - row.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
         with db.write() as tx:
             tx.touch_sign_in_session(key, now)
-    return SessionCheck(user=user)
+    return user, False
 
 
 def sign_out(
@@ -330,19 +344,13 @@ def check_provider_sign_in(
         if not usable:
             return ProviderCheck(email=email)
         return ProviderCheck(user=User(account.email, account.role, account.pathfinder_code))
-    if row.ended_at is not None or now - row.last_seen_at > IDLE or now > row.expires_at:
-        if row.ended_at is None:
-            with db.write() as tx:
-                tx.end_sign_in_sessions(reason="expired", now=now, token_hash=key)
-                tx.record_sign_in_event(event="expired", email=email, method="provider", at=now)
-        return ProviderCheck(email=email, expired=True)
-    user = _account_user(row, db)
-    if user is None:
-        return ProviderCheck(email=email)
-    if (now - row.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
-        with db.write() as tx:
-            tx.touch_sign_in_session(key, now)
-    return ProviderCheck(user=user)
+    user, expired = _judge(db, row, key, now)
+    if user is not None:
+        return ProviderCheck(user=user)
+    # Ran out, or signed out here: sign in with the provider again. Otherwise the account has
+    # gone or been disabled since: there is no account here for them now.
+    ended = expired or row.end_reason in ("expired", "signed out")
+    return ProviderCheck(email=email, expired=ended)
 
 
 def end_provider_sign_in(
