@@ -70,6 +70,23 @@ def checked_register(path: Path, file_name: str) -> pd.DataFrame | None:
     return None
 
 
+LOCKED_COLUMNS = {
+    "email": "Email address",
+    "failures": "Failed attempts",
+    "last_failure_at": "Last failure (UTC)",
+    "locked_until": "Paused until (UTC)",
+}
+LOG_COLUMNS = {
+    "occurred_at": "When (UTC)",
+    "event": "Event",
+    "email": "Email address",
+    "method": "How",
+    "client_address": "From address",
+    "by_whom": "By",
+    "detail": "Detail",
+}
+
+
 def disable_or_remove(emails: list[str], *, by: str) -> None:
     """Disable an account (its sign-ins end at once, everywhere), enable it, or remove it."""
     with st.form("admin_change_account"):
@@ -106,7 +123,7 @@ def locked_out(*, by: str) -> None:
     if locked.empty:
         st.caption("Nobody is locked out.")
         return
-    st.dataframe(locked, hide_index=True)
+    st.dataframe(locked.rename(columns=LOCKED_COLUMNS), hide_index=True)
     chosen = st.selectbox("Email address", list(locked["email"]), key="admin_unlock_email")
     if st.button("Unlock", key="admin_unlock"):
         services.unlock(database(), chosen, by=by, method="admin", address=auth.client_address())
@@ -119,10 +136,16 @@ def sign_in_log() -> None:
     st.markdown("**Sign-in log**")
     who, what, since, until = st.columns(4)
     email = who.text_input("Email contains", key="admin_log_email") or None
-    event = what.selectbox("Event", [None, *EVENTS], key="admin_log_event")
+    event = what.selectbox(
+        "Event",
+        [None, *EVENTS],
+        format_func=lambda e: "All events" if e is None else e,
+        key="admin_log_event",
+    )
     first = since.date_input("From", value=None, key="admin_log_since")
     last = until.date_input("To", value=None, key="admin_log_until")
     log = reads.sign_in_events(email=email, event=event, since=first, until=last)
+    log = log.rename(columns=LOG_COLUMNS)
     st.caption(f"{len(log):,} events, newest first (times in UTC).")
     st.dataframe(log, hide_index=True, height=360)
     download_csv(log, filename="sign_in_log.csv", key="admin_log_csv")
