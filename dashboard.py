@@ -8,21 +8,24 @@ data comes from the database's named reads, cached by wdp.ui.data; there is no S
 
 import streamlit as st
 
-from wdp.charts.overview import pathfinder_table, submission_table
-from wdp.charts.training import champions_by_period_figure
-from wdp.config import REPORTED_CHAMPIONS
-from wdp.domain import SubmissionStatus
-from wdp.ui import page, screening
-from wdp.ui.data import reads
 from wdp.ui.web import routes
 
 # What `streamlit run dashboard.py` serves: this script and pages/, and the sign-in routes.
 app = st.App(__file__, routes=routes())
 
-# The outcomes the history can be narrowed to ("All" shows every attempt, unfinished ones too).
-SHOWN = (SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED, SubmissionStatus.REJECTED)
-
 if __name__ == "__main__":  # the Overview, each time a browser opens it
+    # (Imported here, not above: the server imports this file once to find `app`, before
+    # Streamlit's runtime exists for the page's caches.)
+    from wdp.charts.overview import pathfinder_table, submission_table
+    from wdp.charts.training import champions_by_period_figure
+    from wdp.config import REPORTED_CHAMPIONS
+    from wdp.domain import SubmissionStatus
+    from wdp.ui import page, screening
+    from wdp.ui.data import reads
+
+    # The outcomes the history can be narrowed to ("All" shows every attempt, unfinished too).
+    SHOWN = (SubmissionStatus.ACCEPTED, SubmissionStatus.SUPERSEDED, SubmissionStatus.REJECTED)
+
     summary = page.setup(__file__)
     st.caption(
         "Widening Digital Participation: pathfinders training general-practice staff as Digital "
