@@ -56,3 +56,24 @@ def test_a_bad_register_changes_nothing(monkeypatch, seeded_db_copy: Path) -> No
     assert any("The register was not changed" in e.value for e in at.error)
     with open_db(seeded_db_copy, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM ref_pathfinder").fetchone()[0] == 20
+
+
+def test_the_sign_in_log_lists_events_with_filters_and_a_download(
+    monkeypatch, seeded_db_copy: Path
+) -> None:
+    from tests.apptest import sign_in_cookie
+
+    assert sign_in_cookie(seeded_db_copy, "viewer@example.nhs.uk", "not the password") is None
+    at = signed_in(
+        monkeypatch, seeded_db_copy, "admin@example.nhs.uk", "demo-admin-2017", page=PAGE
+    )
+    log = next(d.value for d in at.dataframe if "Event" in d.value.columns)
+    assert {"failed", "signed in"} <= set(log["Event"])
+    at.selectbox(key="admin_log_event").set_value("failed").run()
+    log = next(d.value for d in at.dataframe if "Event" in d.value.columns)
+    assert set(log["Event"]) == {"failed"}
+    assert list(log["Email address"]) == ["viewer@example.nhs.uk"]
+    at.text_input(key="admin_log_email").input("nobody-like-this").run()
+    log = next(d.value for d in at.dataframe if "Event" in d.value.columns)
+    assert log.empty
+    assert any(b.label == "Download CSV" for b in at.get("download_button"))

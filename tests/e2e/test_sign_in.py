@@ -1,6 +1,6 @@
 """Signing in with a password, in Chromium: from any page and back to it with its filters; a
 reload and a new tab stay signed in; signing out ends it in every tab; guessing locks an
-address, and an admin unlocks it."""
+address, and an admin unlocks it; an admin disabling an account signs it out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.browser import WAIT_MS, fill_sign_in, full_page_screenshot, sign_in, signed_in_as
+from wdp import services
 from wdp.config import LOCK_AFTER_FAILURES
+from wdp.db import open_database
 
 LEAD = ("lead.stoke@example.nhs.uk", "demo-lead-stoke")
 ADMIN = ("admin@example.nhs.uk", "demo-admin-2017")
@@ -86,4 +88,39 @@ def test_repeated_wrong_passwords_lock_the_address_until_an_admin_unlocks_it(
         expect(page.get_by_text(f"{guessed} can sign in again now.")).to_be_visible(timeout=WAIT_MS)
         full_page_screenshot(page, screenshot_dir / "admin_sign_ins.png")
     finally:
+        admin.close()
+
+
+def test_an_admin_disabling_an_account_signs_it_out_everywhere(
+    browser: Browser, app_url: str, e2e_db: Path
+) -> None:
+    email, password = "disable.me@example.nhs.uk", "a viewer pass phrase 42"
+    change = services.save_account(
+        open_database(e2e_db), email=email, role="viewer", password=password
+    )
+    assert change.saved, change.problems
+    person, admin = (
+        browser.new_context(),
+        browser.new_context(viewport={"width": 1400, "height": 1000}),
+    )
+    try:
+        page = person.new_page()
+        sign_in(page, app_url, email, password, next_path="/Data_quality")
+        assert email in (signed_in_as(page) or "")
+
+        desk = admin.new_page()
+        sign_in(desk, app_url, *ADMIN, next_path="/Admin")
+        chooser = desk.locator('[data-testid="stSelectbox"]').filter(has_text="Account")
+        chooser.get_by_role("combobox").click()
+        desk.keyboard.type(email)
+        desk.keyboard.press("Enter")
+        expect(chooser.get_by_role("combobox")).to_have_value(email, timeout=WAIT_MS)
+        desk.get_by_role("button", name="Disable").click()
+        expect(desk.get_by_text(f"Disabled {email}.")).to_be_visible(timeout=WAIT_MS)
+
+        page.reload()  # the person's next page: signed out, and the page asks them to sign in
+        assert signed_in_as(page) is None
+        expect(page.get_by_text("Sign in to continue.")).to_be_visible(timeout=WAIT_MS)
+    finally:
+        person.close()
         admin.close()
