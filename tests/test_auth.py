@@ -13,6 +13,7 @@ from tests.processes import etl
 from wdp import auth
 from wdp.db import accounts, writes
 from wdp.db.embedded import open_db
+from wdp.services import signin
 
 
 def test_passwords_are_salted_hashes_checked_in_constant_time() -> None:
@@ -41,7 +42,10 @@ def test_demo_accounts_do_not_work_on_a_real_database(seeded_db: Path, tmp_path:
         writes.replace_reference(con, "ref_pathfinder", frame.assign(is_synthetic=False))
         email, _, _, password = DEMO_ACCOUNTS[0]
         assert auth.authenticate(db_on(con), email, password) is None
-        assert auth.user_for_email(db_on(con), email) is None
+        # Nor through the identity provider (a demo account never signs in that way).
+        claims = {"iss": "https://idp.example", "sub": "x", "iat": 1, "email": email}
+        check = signin.check_provider_sign_in(db_on(con), claims, client_address=None)
+        assert check.user is None
 
 
 def test_a_lead_may_only_see_their_own_pathfinder() -> None:

@@ -102,14 +102,6 @@ def authenticate(db: Database, email: str, password: str) -> User | None:
     return User(account.email, account.role, account.pathfinder_code)
 
 
-def user_for_email(db: Database, email: str) -> User | None:
-    """The role of someone the identity provider has signed in (no password involved)."""
-    account = db.find_account(email)
-    if account is None or account.disabled or account.is_demo:
-        return None
-    return User(account.email, account.role, account.pathfinder_code)
-
-
 # ------------------------------------------------------------------------------------------------
 # Passwords
 # ------------------------------------------------------------------------------------------------

@@ -119,17 +119,6 @@ def end_sign_in_sessions(
     return len(rows)
 
 
-@read
-def open_sign_in_sessions(con: Connection, now: dt.datetime) -> pd.DataFrame:
-    """Sign-ins not ended and not past their longest life (the Admin page)."""
-    return con.execute(
-        "SELECT email, method, client_address, created_at, last_seen_at, expires_at "
-        "FROM sign_in_session WHERE ended_at IS NULL AND expires_at > ? "
-        "ORDER BY last_seen_at DESC",
-        [now],
-    ).df()
-
-
 # ------------------------------------------------------------------------------------------------
 # Guessing
 # ------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from wdp.ui.web import SIGN_IN_NHS, SIGN_OUT, START_NHS_SIGN_IN, sign_in_link
 EXPIRED_MESSAGE = signin.EXPIRED
 _CHECKED = "wdp_visitor"  # this page run's check: (cookie and claims, when, visitor)
 _LAST = "wdp_visitor_before"  # the previous run's, trusted briefly while the database is busy
+_RETURNS_TRIED = "wdp_returns_tried"  # return-to keys this browser session has spent
 TRUST_BUSY = dt.timedelta(minutes=1)  # a check this recent stands while the database is busy
 
 
@@ -151,9 +152,12 @@ def start_provider_sign_in_if_asked() -> None:
 def return_after_provider_sign_in(spec: PageSpec) -> None:
     """After the provider's round trip (which lands on the home page), go on to the page and
     filters the person started from, once."""
-    if _provider_claims() is None:
-        return
-    target = signin.use_return(database(), st.context.cookies.get(RETURN_COOKIE), now=now())
+    key = st.context.cookies.get(RETURN_COOKIE)
+    tried = st.session_state.setdefault(_RETURNS_TRIED, set())
+    if not key or key in tried or _provider_claims() is None:
+        return  # (each key is spent once: never a write on every page run)
+    tried.add(key)
+    target = signin.use_return(database(), key, now=now())
     if not target:
         return
     path, _, query = target.partition("?")
