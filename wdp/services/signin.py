@@ -29,7 +29,7 @@ from wdp.config import (
     SESSION_MAX_HOURS,
     SESSION_TOUCH_SECONDS,
 )
-from wdp.db import Database
+from wdp.db import Database, Transaction
 from wdp.db.signin import GuardRow, SessionRow
 
 IDLE = dt.timedelta(minutes=SESSION_IDLE_MINUTES)
@@ -159,18 +159,25 @@ def start_session(
     now = now or utc_now()
     session_id = new_session_id()
     with db.write() as tx:
-        tx.start_sign_in_session(
-            token_hash=token_hash(session_id),
-            email=email,
-            method="form",
-            client_address=client_address,
-            now=now,
-            expires_at=now + MAX_LIFE,
-        )
-        tx.record_sign_in_event(
-            event="signed in", email=email, method="form", at=now, client_address=client_address
-        )
+        _open_session(tx, token_hash(session_id), email, "form", client_address, now)
     return sign_session(signing_key(db), session_id)
+
+
+def _open_session(
+    tx: Transaction, key: str, email: str, method: str, address: str | None, now: dt.datetime
+) -> None:
+    """A new sign-in: its session (lasting at most MAX_LIFE) and its record in the audit."""
+    tx.start_sign_in_session(
+        token_hash=key,
+        email=email,
+        method=method,
+        client_address=address,
+        now=now,
+        expires_at=now + MAX_LIFE,
+    )
+    tx.record_sign_in_event(
+        event="signed in", email=email, method=method, at=now, client_address=address
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -326,21 +333,15 @@ def check_provider_sign_in(
     if row is None:
         with db.write() as tx:
             if usable:
-                tx.start_sign_in_session(
-                    token_hash=key,
+                _open_session(tx, key, email, "provider", client_address, now)
+            else:
+                tx.record_sign_in_event(
+                    event="no account",
                     email=email,
                     method="provider",
+                    at=now,
                     client_address=client_address,
-                    now=now,
-                    expires_at=now + MAX_LIFE,
                 )
-            tx.record_sign_in_event(
-                event="signed in" if usable else "no account",
-                email=email,
-                method="provider",
-                at=now,
-                client_address=client_address,
-            )
         if not usable:
             return ProviderCheck(email=email)
         return ProviderCheck(user=User(account.email, account.role, account.pathfinder_code))
