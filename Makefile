@@ -6,11 +6,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 # The app and the CLI read WDP_DB when it is set; `make run` builds the sample there if absent.
 DB ?= $(or $(WDP_DB),data/wdp.duckdb)
+SERVE_FLAGS = --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-.PHONY: run test lint unit process e2e seed sample bench chromium clean help
+.PHONY: run dev test lint unit process e2e seed sample bench chromium clean help
 
 help:
 	@echo "make run    start the dashboard on the sample programme at http://localhost:$(PORT)"
+	@echo "make dev    the same, reloading when a source file changes (for development)"
 	@echo "make test   lint and every test (browser tests included), as CI runs them"
 	@echo "make bench  benchmarks at national scale; writes docs/BENCHMARKS.md"
 
@@ -40,8 +42,13 @@ seed: $(VENV)/.runtime
 # it cannot be installed still starts (the Board pack page then says how to install it).
 run: $(VENV)/.runtime $(DB)
 	@$(MAKE) --no-print-directory chromium || echo "chromium could not be installed: board packs are off until it is."
-	WDP_DB="$(DB)" $(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+	WDP_DB="$(DB)" $(PY) -m streamlit run dashboard.py $(SERVE_FLAGS) --server.fileWatcherType none
+
+# Development: Streamlit watches the source files and offers to rerun when one changes. The
+# watcher costs ~0.4 s of CPU for every new session (measured: docs/SCALING.md), so `make run`,
+# `make cluster` and the deployment examples serve without it.
+dev: $(VENV)/.runtime $(DB)
+	WDP_DB="$(DB)" $(PY) -m streamlit run dashboard.py $(SERVE_FLAGS) --server.fileWatcherType auto
 
 # Debian's chromium: the browser tests drive it, and the board pack draws its charts in it
 # (never `playwright install`: it downloads, and fails). DejaVu: the PDF pack's Unicode font.

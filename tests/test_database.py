@@ -6,6 +6,7 @@ Everything above ``wdp.db`` relies on these; a second implementation must pass t
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import duckdb
@@ -17,10 +18,13 @@ from wdp.auth import User
 from wdp.db import (
     DatabaseMissing,
     DatabaseNotSetUp,
+    DatabaseUnreadable,
     ReadOnlyView,
     open_database,
 )
 from wdp.db.named import read
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_a_named_read_answers_by_name_and_nothing_else_is_a_read(seeded_db: Path) -> None:
@@ -102,6 +106,17 @@ def test_problems_arrive_as_typed_errors_with_what_to_do(tmp_path: Path) -> None
     with pytest.raises(DatabaseNotSetUp, match="no programme tables"):
         open_database(bare).database_summary()
     assert not open_database(tmp_path / "nowhere.duckdb").exists()
+    damaged = tmp_path / "damaged.duckdb"
+    duckdb.connect(str(damaged)).close()
+    with damaged.open("r+b") as file:  # the header's checksum no longer matches
+        file.seek(20)
+        file.write(b"\xff" * 8)
+    with pytest.raises(DatabaseUnreadable, match="could not be opened"):  # damaged, not busy
+        open_database(damaged).database_summary()
+    newer = tmp_path / "newer.duckdb"
+    newer.write_bytes(gzip.decompress((FIXTURES / "written-by-duckdb-2.0.duckdb.gz").read_bytes()))
+    with pytest.raises(DatabaseUnreadable, match="written by a newer DuckDB.*migrate-to"):
+        open_database(newer).database_summary()
 
 
 def test_a_name_is_registered_once() -> None:

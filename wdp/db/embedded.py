@@ -44,8 +44,9 @@ Connection = duckdb.DuckDBPyConnection
 
 
 def _is_lock_error(error: Exception) -> bool:
+    # "Could not set lock on file ... Conflicting lock is held" (not "... in block at ...")
     text = str(error).lower()
-    return "lock" in text or "conflicting" in text
+    return "could not set lock" in text or "conflicting lock" in text
 
 
 def _seed_hint(path: Path) -> str:
@@ -94,6 +95,14 @@ def connect(
                     raise DatabaseBusy(
                         f"The database {path} is busy: another program has been writing to it for "
                         f"over {timeout:.0f} seconds. Try again in a minute."
+                    ) from error
+                if "newer version of duckdb" in str(error).lower():
+                    raise DatabaseUnreadable(
+                        f"The database {path} was written by a newer DuckDB than this program "
+                        f"uses ({duckdb.__version__}). For the sample programme, delete it and "
+                        "run `make run` (it is rebuilt). For your own data, see \"A database "
+                        "written by DuckDB 2.0\" in the README: export it with DuckDB 2.0, then "
+                        "`python -m etl migrate-to`."
                     ) from error
                 raise DatabaseUnreadable(
                     f"The database {path} could not be opened: {error}"
