@@ -115,7 +115,7 @@ def test_problems_arrive_as_typed_errors_with_what_to_do(tmp_path: Path) -> None
         open_database(damaged).database_summary()
     newer = tmp_path / "newer.duckdb"
     newer.write_bytes(gzip.decompress((FIXTURES / "written-by-duckdb-2.0.duckdb.gz").read_bytes()))
-    with pytest.raises(DatabaseUnreadable, match="written by a newer DuckDB.*migrate-to"):
+    with pytest.raises(DatabaseUnreadable, match=r"written by a newer DuckDB.*migrate-to"):
         open_database(newer).database_summary()
 
 

@@ -100,8 +100,8 @@ def connect(
                     raise DatabaseUnreadable(
                         f"The database {path} was written by a newer DuckDB than this program "
                         f"uses ({duckdb.__version__}). For the sample programme, delete it and "
-                        "run `make run` (it is rebuilt). For your own data, see \"A database "
-                        "written by DuckDB 2.0\" in the README: export it with DuckDB 2.0, then "
+                        'run `make run` (it is rebuilt). For your own data, see "A database '
+                        'written by DuckDB 2.0" in the README: export it with DuckDB 2.0, then '
                         "`python -m etl migrate-to`."
                     ) from error
                 raise DatabaseUnreadable(
