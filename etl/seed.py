@@ -248,6 +248,7 @@ def _seed(db: Database, sample_dir: Path) -> SeedResult:
         result.reference["benchmark_screening"] = tx.replace_reference(
             "benchmark_screening", benchmark
         )
+    with db.write() as tx:  # (accounts live apart from the programme's data on PostgreSQL)
         result.reference["account (demo)"] = create_demo_accounts(tx)
     result.public = import_public_data(db)
     for report in result.public:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -9,20 +10,38 @@ from pathlib import Path
 
 import pytest
 
+from deploy.services import PostgresServer
 from etl.seed import BENCHMARK_FILE, REGISTER_FILE, load_reference, read_benchmark, read_register
 from etl.seed import seed as seed_sample
+from tests import postgres as pg
 from wdp.config import SAMPLE_DIR
 from wdp.db import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 E2E_DIR = Path(__file__).resolve().parent / "e2e"
+BACKENDS = ("embedded", "lake")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/e2e drives the real app in Chromium: its folder marks it e2e."""
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=BACKENDS,
+        default=os.environ.get("WDP_TEST_BACKEND") or "embedded",
+        help="the storage the database fixtures make: a DuckDB file (embedded, the default) or "
+        "PostgreSQL-backed storage (lake: DuckLake and plain tables on a throw-away server)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e drives the real app in Chromium: its folder marks it e2e.
+    On ``--backend lake``, tests about the DuckDB file itself are skipped (they say why)."""
+    backend = config.getoption("backend")
     for item in items:
         if E2E_DIR in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+        only = item.get_closest_marker("embedded_only")
+        if backend == "lake" and only is not None:
+            item.add_marker(pytest.mark.skip(reason=f"about the DuckDB file: {only.args[0]}"))
 
 
 # The unit tier (``make unit``) stays fast by starting no other process: a test that runs the
@@ -53,38 +72,113 @@ def _unit_tests_start_no_processes(request: pytest.FixtureRequest) -> Iterator[N
     _UNIT_TEST.clear()
 
 
+# ------------------------------------------------------------------------------------------------
+# Databases: a DuckDB file, or (--backend lake) a database on a throw-away PostgreSQL server. A
+# fixture gives its setting: a Path for a file, a postgresql:// URL string otherwise; both go
+# wherever a setting goes (open_database, --db, WDP_DB).
+# ------------------------------------------------------------------------------------------------
+
+
 @pytest.fixture(scope="session")
-def _reference_db_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("master") / "reference.duckdb"
-    with open_database(path, create=True).write() as tx:
+def backend(pytestconfig: pytest.Config) -> str:
+    return pytestconfig.getoption("backend")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for this test run (Debian's; `make test` installs it)."""
+    server = pg.start()
+    yield server
+    pg.stop(server)
+
+
+class Databases:
+    """New and copied databases of the backend under test, dropped when the test ends."""
+
+    def __init__(self, backend: str, request: pytest.FixtureRequest) -> None:
+        self.backend = backend
+        self._request = request
+        self._made: list[str] = []
+
+    @property
+    def server(self) -> PostgresServer:
+        return self._request.getfixturevalue("postgres_server")
+
+    def new(self, folder: Path, name: str = "wdp.duckdb") -> Path | str:
+        """A setting for a database that does not exist yet (the first write makes it)."""
+        if self.backend == "embedded":
+            return folder / name
+        setting = pg.new_database(self.server, folder / (Path(name).stem + "-lake"))
+        self._made.append(setting)
+        return setting
+
+    def copy(self, setting: Path | str, folder: Path, name: str = "wdp.duckdb") -> Path | str:
+        if self.backend == "embedded":
+            shutil.copy(setting, folder / name)
+            return folder / name
+        copied = pg.copy_database(self.server, str(setting), folder / (Path(name).stem + "-lake"))
+        self._made.append(copied)
+        return copied
+
+    def drop_all(self) -> None:
+        for setting in self._made:
+            pg.drop_database(self.server, setting)
+        self._made.clear()
+
+
+@pytest.fixture(scope="session")
+def _session_databases(backend: str, request: pytest.FixtureRequest) -> Iterator[Databases]:
+    if backend == "lake":
+        request.getfixturevalue("postgres_server")  # (so it stops after these are dropped)
+    databases = Databases(backend, request)
+    yield databases
+    if backend == "lake":
+        databases.drop_all()
+
+
+@pytest.fixture
+def databases(backend: str, request: pytest.FixtureRequest) -> Iterator[Databases]:
+    """Make databases of the backend under test: ``databases.new(tmp_path)``."""
+    made = Databases(backend, request)
+    yield made
+    if backend == "lake":
+        made.drop_all()
+
+
+@pytest.fixture(scope="session")
+def _reference_db_master(
+    tmp_path_factory: pytest.TempPathFactory, _session_databases: Databases
+) -> Path | str:
+    setting = _session_databases.new(tmp_path_factory.mktemp("master"), "reference.duckdb")
+    with open_database(setting, create=True).write() as tx:
         load_reference(tx)
         tx.replace_reference("ref_pathfinder", read_register(SAMPLE_DIR / REGISTER_FILE))
         tx.replace_reference("benchmark_screening", read_benchmark(SAMPLE_DIR / BENCHMARK_FILE))
-    return path
+    return setting
 
 
 @pytest.fixture
-def reference_db(_reference_db_master: Path, tmp_path: Path) -> Path:
+def reference_db(
+    _reference_db_master: Path | str, tmp_path: Path, databases: Databases
+) -> Path | str:
     """A database with reference data and the sample register, and no returns yet."""
-    path = tmp_path / "wdp.duckdb"
-    shutil.copy(_reference_db_master, path)
-    return path
+    return databases.copy(_reference_db_master, tmp_path)
 
 
 @pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seeded_db(
+    tmp_path_factory: pytest.TempPathFactory, _session_databases: Databases
+) -> Path | str:
     """The sample programme, seeded once per test session. Treat as read-only."""
-    path = tmp_path_factory.mktemp("seeded") / "sample.duckdb"
-    result = seed_sample(open_database(path, create=True))
+    setting = _session_databases.new(tmp_path_factory.mktemp("seeded"), "sample.duckdb")
+    result = seed_sample(open_database(setting, create=True))
     assert not result.unexpected, result.unexpected
-    return path
+    return setting
 
 
 @pytest.fixture
-def seeded_db_copy(seeded_db: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "sample.duckdb"
-    shutil.copy(seeded_db, path)
-    return path
+def seeded_db_copy(seeded_db: Path | str, tmp_path: Path, databases: Databases) -> Path | str:
+    return databases.copy(seeded_db, tmp_path, "sample.duckdb")
 
 
 @pytest.fixture(autouse=True)

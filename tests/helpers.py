@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import openpyxl
 
 from etl.sample import PLACES as SAMPLE_PLACES
 from etl.sample import Return, write_return
+from wdp.db import Database
 from wdp.db.embedded import EmbeddedDatabase
 from wdp.domain import ReportingPeriod
 
@@ -97,30 +100,85 @@ def set_cells(path: Path, sheet: str, cells: dict[str, Any]) -> Path:
     return path
 
 
-def every_row(path: Path, *, sequences: bool = False) -> dict[str, list[str]]:
-    """Every row of every table (sorted), read through a fresh read-only connection; with
-    ``sequences``, also where each sequence stands. Two databases are equal when these are."""
-    from wdp.db import maintenance
-    from wdp.db.embedded import open_db
-
-    with open_db(path, read_only=True) as con:
-        tables = {
+def every_row(setting: Path | str) -> dict[str, list[str]]:
+    """Every row of every table (sorted), read through a fresh connection. Two databases are
+    equal when these are."""
+    with open_db(setting, read_only=True) as con:
+        return {
             t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall()))
-            for t in maintenance.user_tables(con)
+            for t in con.tables()
         }
-        if sequences:
-            tables["(sequences)"] = sorted(
-                map(
-                    repr,
-                    con.execute(
-                        "SELECT sequence_name, last_value FROM duckdb_sequences()"
-                    ).fetchall(),
-                )
-            )
-        return tables
 
 
-def db_on(con) -> EmbeddedDatabase:
-    """The database behind a connection a test holds, using that connection (so the test can
-    look at the tables in the same transaction-free state the product code leaves them)."""
-    return EmbeddedDatabase.on(con)
+# ------------------------------------------------------------------------------------------------
+# Looking inside a database, whichever the backend: a connection for raw SQL, and its Database
+# ------------------------------------------------------------------------------------------------
+
+
+class LakeConnection:
+    """PostgreSQL-backed storage, as a test looks inside it: ``execute`` runs DuckDB SQL that
+    sees every table (DuckLake's and the plain ones), and ``db_on`` gives the Database."""
+
+    def __init__(self, setting: str, *, create: bool = False) -> None:
+        from wdp.db.lake import LakeDatabase
+
+        self.database = LakeDatabase(setting, create=create)
+        if create:
+            self.database.ensure_schema()
+        self._cursor = self.database.cursor()
+
+    def execute(self, sql: str, parameters: Any = None) -> Any:
+        return self._cursor.execute(sql, parameters)
+
+    def tables(self) -> list[str]:
+        from wdp.db.lake import LAKE, PLAIN
+
+        rows = self._cursor.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name IN (?, ?) "
+            "AND NOT temporary ORDER BY table_name",
+            [LAKE, PLAIN],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+class _FileConnection:
+    """A DuckDB file's connection with the same ``tables()`` as ``LakeConnection``."""
+
+    def __init__(self, con: Any) -> None:
+        self._con = con
+
+    def tables(self) -> list[str]:
+        from wdp.db import maintenance
+
+        return maintenance.user_tables(self._con)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+@contextmanager
+def open_db(setting: Path | str, *, read_only: bool = False, create: bool = False) -> Iterator[Any]:
+    """A connection to look inside the database (either backend): ``con.execute(sql)`` and
+    ``db_on(con)``. On a DuckDB file it holds the file (read-write unless ``read_only``); on
+    PostgreSQL storage it is this thread's cursor, and what it sees is what is committed."""
+    from wdp.config import is_server_setting
+
+    if is_server_setting(setting):
+        yield LakeConnection(str(setting), create=create)
+        return
+    from wdp.db.embedded import open_db as open_file
+
+    with open_file(setting, read_only=read_only, create=create) as con:
+        yield _FileConnection(con)
+
+
+def db_on(con: Any) -> Database:
+    """The database behind a connection a test holds: on a DuckDB file, using that connection
+    (so the test sees the tables in the same state the product code leaves them)."""
+    if isinstance(con, LakeConnection):
+        return con.database
+    raw = con._con if isinstance(con, _FileConnection) else con
+    return EmbeddedDatabase.on(raw)

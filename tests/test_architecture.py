@@ -40,7 +40,12 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pages and CLI", ("pages", "dashboard", "etl.cli", "etl.__main__")),
 )
 # Driver and UI packages, and who alone may import them.
-ONLY = {"duckdb": ("wdp.db",), "streamlit": ("wdp.ui", "pages", "dashboard")}
+ONLY = {
+    "duckdb": ("wdp.db",),
+    "duckdb_extensions": ("wdp.db",),
+    "psycopg": ("wdp.db",),
+    "streamlit": ("wdp.ui", "pages", "dashboard"),
+}
 
 
 # ------------------------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def contents(path: Path) -> dict[str, list[str]]:
-    """Every row of every table, sorted, plus the sequences' positions."""
-    return every_row(path, sequences=True)
+    """Every row of every table, sorted."""
+    return every_row(path)
 
 
 def etl(*args: str) -> subprocess.CompletedProcess:

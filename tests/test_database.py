@@ -1,7 +1,9 @@
-"""The Database interface's contract, on the embedded DuckDB file: named reads, all-or-nothing
-write transactions, sessions, a lead's scope, the data version, and typed errors.
+"""The Database interface's contract: named reads, all-or-nothing write transactions, sessions, a
+lead's scope, the data version, and typed errors.
 
-Everything above ``wdp.db`` relies on these; a second implementation must pass them too.
+Everything above ``wdp.db`` relies on these, so both implementations pass them: the embedded
+DuckDB file, and PostgreSQL-backed storage (``pytest --backend lake``; its own problems are in
+tests/test_lake.py).
 """
 
 from __future__ import annotations
@@ -56,14 +58,16 @@ def test_a_write_commits_everything_in_its_block_or_nothing(reference_db: Path) 
     assert set(db.list_accounts()["email"]) == {"first@nhs.net", "second@nhs.net"}
 
 
-def test_the_data_version_changes_with_a_commit_and_not_with_a_read(reference_db: Path) -> None:
+def test_the_data_version_changes_with_a_commit_and_not_with_a_read(
+    reference_db: Path, tmp_path: Path
+) -> None:
     db = open_database(reference_db)
     before = db.data_version()
     db.database_summary()
     assert db.data_version() == before
     services.load_upload(
         db,
-        write_valid_return(reference_db.parent / "r.xlsx"),
+        write_valid_return(tmp_path / "r.xlsx"),
         user=User("lead@nhs.net", "lead", "WDP-STK"),
         file_name="r.xlsx",
     )
@@ -94,6 +98,7 @@ def test_a_session_keeps_one_connection_for_reads_and_writes(reference_db: Path)
     assert "held@nhs.net" in set(db.list_accounts()["email"])
 
 
+@pytest.mark.embedded_only("missing, empty, damaged and too-new DuckDB files")
 def test_problems_arrive_as_typed_errors_with_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DatabaseMissing, match="python -m etl seed"):
         open_database(tmp_path / "nowhere.duckdb").database_summary()

@@ -15,10 +15,9 @@ import pandas as pd
 import pytest
 
 from etl.load import load_return
-from tests.helpers import db_on, set_cells, write_valid_return
+from tests.helpers import db_on, open_db, set_cells, write_valid_return
 from wdp.config import RETURN_DUE_DAYS
 from wdp.db import status
-from wdp.db.embedded import open_db
 from wdp.domain import ReportingPeriod, TrackerStatus
 
 ON_TIME, LATE, MISSING, NOT_YET_DUE, NOT_EXPECTED = TrackerStatus

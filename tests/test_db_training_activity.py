@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.helpers import open_db
 from wdp.db import activity, queries, training
-from wdp.db.embedded import open_db
 
 ALL = {"period_end": None, "pathfinder": None}
 STOKE_TO_Q3 = {"period_end": "2017-18 Q3", "pathfinder": "WDP-STK"}

@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 
 from etl.fingertips import describe_indicator, import_file
-from tests.helpers import db_on
+from tests.helpers import db_on, open_db
 from wdp.config import SCREENING_DIR
-from wdp.db.embedded import open_db
 from wdp.stats import wilson_interval
 
 CERVICAL_27 = SCREENING_DIR / "fingertips_93560_cervical_coverage_25_49_2010_2024.csv"

@@ -30,8 +30,8 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 from etl.models import SHEETS, SHEETS_BY_NAME, TEMPLATE_VERSION
 from etl.validate import ValidatedReturn, validate_workbook
 from etl.workbook import RawWorkbook, read_workbook
+from tests.helpers import open_db
 from tests.hostile import base_return, write_valid
-from wdp.db.embedded import open_db
 from wdp.db.queries import ValidationReference, validation_reference
 from wdp.domain import Issue
 

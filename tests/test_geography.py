@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import open_db
 from wdp import geo
 from wdp.db import screening
-from wdp.db.embedded import open_db
 
 
 @pytest.mark.parametrize("level", list(geo.BOUNDARY_FILES))

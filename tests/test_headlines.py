@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import db_on
-from wdp.db.embedded import open_db
+from tests.helpers import db_on, open_db
 from wdp.headlines import headline_figures
 
 

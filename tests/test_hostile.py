@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from tests import apptest
+from tests.helpers import open_db
 from tests.hostile import (
     CASES,
     CASES_BY_NAME,
@@ -30,7 +31,6 @@ from tests.hostile import (
     Case,
     run_cli,
 )
-from wdp.db.embedded import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "pages/5_Upload.py"
@@ -54,12 +54,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def snapshot(db: Path) -> dict[str, tuple[int, int]]:
     """Every table's row count and a checksum of its rows."""
     with open_db(db, read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1"
-            ).fetchall()
-        ]
+        tables = con.tables()
         return {
             t: con.execute(
                 f'SELECT count(*), coalesce(sum(hash(x)::HUGEINT), 0) FROM "{t}" x'

@@ -10,9 +10,8 @@ import pytest
 
 from etl.load import load_return
 from etl.sample import write_return
-from tests.helpers import Q1, db_on, set_cells, valid_return, write_valid_return
+from tests.helpers import Q1, db_on, open_db, set_cells, valid_return, write_valid_return
 from wdp.db import queries, writes
-from wdp.db.embedded import open_db
 from wdp.db.schema import RETURN_TABLES
 
 

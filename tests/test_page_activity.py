@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import apptest
-from wdp.db.embedded import open_db
+from tests.helpers import open_db
 
 
 def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:

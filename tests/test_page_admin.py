@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.apptest import signed_in
-from tests.helpers import db_on
+from tests.helpers import db_on, open_db
 from wdp import auth
-from wdp.db.embedded import open_db
 
 PAGE = "pages/7_Admin.py"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from tests import apptest
 from tests.apptest import signed_in
+from tests.helpers import open_db
 from wdp.db import quality
-from wdp.db.embedded import open_db
 
 PAGE = "pages/6_Data_quality.py"
 

@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import apptest
+from tests.helpers import open_db
 from wdp.db import screening
-from wdp.db.embedded import open_db
 
 
 def run_page(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:

@@ -9,11 +9,10 @@ from streamlit.testing.v1 import AppTest
 
 from etl.load import load_return
 from tests import apptest
-from tests.helpers import db_on, write_valid_return
+from tests.helpers import db_on, open_db, write_valid_return
 from wdp.charts.styles import ALL_TINTS
 from wdp.config import Colour
 from wdp.db import status
-from wdp.db.embedded import open_db
 from wdp.domain import Rag, ReportingPeriod, TrackerStatus
 
 

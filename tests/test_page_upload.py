@@ -6,8 +6,7 @@ from pathlib import Path
 
 from tests import apptest
 from tests.apptest import html_shown, sign_in_cookie, signed_in, upload
-from tests.helpers import set_cells, write_valid_return
-from wdp.db.embedded import open_db
+from tests.helpers import open_db, set_cells, write_valid_return
 from wdp.domain import ReportingPeriod
 
 PAGE = "pages/5_Upload.py"

@@ -9,9 +9,9 @@ import pytest
 
 from etl.sample import generate
 from etl.workbook import read_workbook
+from tests.helpers import open_db
 from wdp.config import SAMPLE_DIR
 from wdp.db import activity, queries
-from wdp.db.embedded import open_db
 
 
 @pytest.fixture(scope="module")

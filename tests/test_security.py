@@ -134,12 +134,21 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("wdp/db/writes.py", "names"): "column names read from the table's own catalogue entry",
     ("wdp/db/writes.py", "', '.join(columns)"): "column names from the catalogue",
     ("wdp/db/writes.py", "placeholders"): "only '?, ?, ...': the values go as parameters",
-    ("wdp/db/embedded.py", "source"): "the database's own catalogue name, quoted",
-    ("wdp/db/embedded.py", "table"): "from the fixed tuple of scoped tables",
-    ("wdp/db/embedded.py", "pathfinder_code"): (
+    ("wdp/db/scope.py", "source(table)"): "the database's own catalogue name and a fixed table",
+    ("wdp/db/scope.py", "table"): "from the fixed tuples of scoped and hidden tables",
+    ("wdp/db/scope.py", "pathfinder_code"): (
         "the one value: DuckDB views take no parameters, so it must match [A-Z0-9-]{1,20} "
-        "(_CODE_RE) first; anything else raises"
+        "(PATHFINDER_CODE) first; anything else raises"
     ),
+    ("wdp/db/rules.py", "table"): "a table named in the RULES constant",
+    ("wdp/db/rules.py", "column"): "an id column named by the code (next_id's callers)",
+    ("wdp/db/rules.py", "empty"): "built from a rule's column names (the RULES constant)",
+    ("wdp/db/rules.py", "key"): "built from a rule's column names (the RULES constant)",
+    ("wdp/db/rules.py", "self.condition"): "a rule's condition (the RULES constant)",
+    ("wdp/db/rules.py", "flags"): "joined from the rules' own SQL (the RULES constant)",
+    ("wdp/db/rules.py", "every_table"): "joined from the rules' own SQL (the RULES constant)",
+    ("wdp/db/lake.py", "name"): "the database name from the setting, quoted as an identifier",
+    ("wdp/db/lake.py", "table"): "from PLAIN_TABLES (the lead's empty views)",
     ("wdp/db/maintenance.py", "_quoted(table)"): "a table name from duckdb_tables(), quoted",
     ("wdp/db/schema.py", "table"): "from RETURN_TABLES (view definitions)",
     ("wdp/db/schema.py", "side"): "'lower' or 'upper' (macro definitions)",

@@ -41,7 +41,7 @@ def test_nearest_level_names_the_interval_a_width_implies() -> None:
 
 
 def test_pathfinder_figures_carry_the_same_wilson_limits_in_sql(seeded_db) -> None:
-    from wdp.db.embedded import open_db
+    from tests.helpers import open_db
     from wdp.stats import Z998
 
     with open_db(seeded_db, read_only=True) as con:

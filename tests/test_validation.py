@@ -14,8 +14,7 @@ import pytest
 
 from etl.load import LoadReport, load_return
 from etl.sample import write_return
-from tests.helpers import db_on, set_cells, valid_return, write_valid_return
-from wdp.db.embedded import open_db
+from tests.helpers import db_on, open_db, set_cells, valid_return, write_valid_return
 from wdp.db.schema import RETURN_TABLES
 from wdp.domain import Issue
 

@@ -39,8 +39,15 @@ DB_ENV_VAR = "WDP_DB"
 ENVIRONMENT = {
     "database": EnvironmentVariable(
         DB_ENV_VAR,
-        "The database the app and every CLI command use (`--db` overrides it for a command); "
-        "default data/wdp.duckdb.",
+        "The database the app and every CLI command use (`--db` overrides it for a command): a "
+        "DuckDB file, default data/wdp.duckdb, or PostgreSQL-backed storage, "
+        "`postgresql://USER@HOST:PORT/DATABASE`, its password in ~/.pgpass or PGPASSWORD (README: "
+        "Several app processes).",
+    ),
+    "uploads": EnvironmentVariable(
+        "WDP_UPLOADS",
+        "The folder where uploaded returns are kept; default `uploads/` beside the DuckDB file, "
+        "or data/uploads for PostgreSQL storage (use a folder every app machine shares).",
     ),
     "lock_timeout": EnvironmentVariable(
         "WDP_LOCK_TIMEOUT_S",
@@ -62,24 +69,34 @@ def _env(setting: str) -> str | None:
     return os.environ.get(ENVIRONMENT[setting].name) or None
 
 
-def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Resolve the database path: an explicit argument, else ``WDP_DB``, else the default."""
-    if explicit:
-        return Path(explicit)
-    env = _env("database")
-    return Path(env) if env else DEFAULT_DB
+SERVER_SCHEMES = ("postgresql://", "postgres://")
 
 
-def uploads_dir() -> Path:
-    """Where uploaded workbooks are kept, under random names: beside the database file (never in
-    anything the app serves). Back it up with the machine."""
-    return db_path().parent / "uploads"
+def is_server_setting(setting: str | os.PathLike[str]) -> bool:
+    """Whether a database setting names PostgreSQL-backed storage (a URL), not a DuckDB file."""
+    return str(setting).startswith(SERVER_SCHEMES)
 
 
 def database_setting(explicit: str | os.PathLike[str] | None = None) -> str:
-    """The database setting as given (``--db``, else ``WDP_DB``, else the default): what
-    ``wdp.db.open_database`` opens, and what caches key a database by."""
-    return str(db_path(explicit))
+    """The database setting as given (``--db``, else ``WDP_DB``, else the default): a DuckDB
+    file's path or a ``postgresql://`` URL; what ``wdp.db.open_database`` opens, and what caches
+    key a database by."""
+    setting = str(explicit) if explicit else (_env("database") or str(DEFAULT_DB))
+    return setting if is_server_setting(setting) else str(Path(setting))
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The DuckDB file a setting names (an explicit argument, else ``WDP_DB``, else the
+    default); for a PostgreSQL URL, the default file's place (only its folder is used)."""
+    setting = database_setting(explicit)
+    return DEFAULT_DB if is_server_setting(setting) else Path(setting)
+
+
+def uploads_dir() -> Path:
+    """Where uploaded workbooks are kept, under random names (never in anything the app serves):
+    ``WDP_UPLOADS``, else beside the database file. Back it up with the machine."""
+    explicit = _env("uploads")
+    return Path(explicit) if explicit else db_path().parent / "uploads"
 
 
 def lock_timeout_s() -> float:

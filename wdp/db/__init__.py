@@ -39,8 +39,10 @@ from wdp.db.errors import (
     DatabaseError,
     DatabaseMissing,
     DatabaseNotSetUp,
+    DatabaseUnavailable,
     DatabaseUnreadable,
     ReadOnlyView,
+    RuleBroken,
     UnreadableInput,
     WriteConflict,
 )
@@ -51,8 +53,10 @@ __all__ = [
     "DatabaseError",
     "DatabaseMissing",
     "DatabaseNotSetUp",
+    "DatabaseUnavailable",
     "DatabaseUnreadable",
     "ReadOnlyView",
+    "RuleBroken",
     "Transaction",
     "UnreadableInput",
     "WriteConflict",
@@ -76,12 +80,19 @@ def open_database(
     scope: str | None = None,
 ) -> Database:
     """The database a setting names: ``target`` (a ``--db`` argument), else ``WDP_DB``, else
-    ``data/wdp.duckdb``. A file path is the embedded DuckDB database. Nothing is opened yet;
-    ``create`` allows the first write to make a new database (``seed``, ``init``)."""
-    from wdp.config import db_path
+    ``data/wdp.duckdb``. A file path is the embedded DuckDB database; a ``postgresql://`` URL is
+    PostgreSQL-backed storage (``wdp.db.lake``). Nothing is opened yet; ``create`` allows the
+    first write to make a new database (``seed``, ``init``)."""
+    from wdp.config import database_setting, is_server_setting
+
+    setting = database_setting(target)
+    if is_server_setting(setting):
+        from wdp.db.lake import LakeDatabase
+
+        return LakeDatabase(setting, create=create, scope=scope)
     from wdp.db.embedded import EmbeddedDatabase
 
-    return EmbeddedDatabase(db_path(target), create=create, scope=scope)
+    return EmbeddedDatabase(setting, create=create, scope=scope)
 
 
 def restore_backup(

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from wdp.db.named import read, write
+from wdp.db.named import changed, read, write
+
+STORE = "plain"  # on PostgreSQL, plain tables with their keys and checks (wdp.db.schema)
 
 
 @dataclass(frozen=True)
@@ -49,36 +51,25 @@ def save_account(
     password_hash: str | None,
     is_demo: bool = False,
 ) -> None:
-    """Create or replace an account (one statement: atomic)."""
+    """Create or replace an account (one statement: atomic). Replacing starts it afresh:
+    enabled, created now."""
     con.execute(
-        "INSERT OR REPLACE INTO account (email, role, pathfinder_code, password_hash, is_demo) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO account (email, role, pathfinder_code, password_hash, is_demo) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET role = excluded.role, "
+        "pathfinder_code = excluded.pathfinder_code, password_hash = excluded.password_hash, "
+        "is_demo = excluded.is_demo, disabled = excluded.disabled, "
+        "created_at = excluded.created_at",
         [email.strip().lower(), role, pathfinder_code, password_hash, is_demo],
     )
 
 
 @write
 def remove_account(con: duckdb.DuckDBPyConnection, email: str) -> bool:
-    removed = con.execute(
-        "DELETE FROM account WHERE email = ? RETURNING email", [email.strip().lower()]
-    ).fetchall()
-    return bool(removed)
+    return changed(con, "DELETE FROM account WHERE email = ?", [email.strip().lower()]) > 0
 
 
 @write
 def set_account_disabled(con: duckdb.DuckDBPyConnection, email: str, disabled: bool) -> bool:
     """Disable or enable an account; False when there is no such account."""
-    rows = con.execute(
-        "UPDATE account SET disabled = ? WHERE email = ? RETURNING email",
-        [disabled, email.strip().lower()],
-    ).fetchall()
-    return bool(rows)
-
-
-@read
-def is_sample_database(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether every pathfinder in the register is synthetic (demo accounts work only here)."""
-    total, synthetic = con.execute(
-        "SELECT count(*), count(*) FILTER (is_synthetic) FROM ref_pathfinder"
-    ).fetchone()
-    return total > 0 and total == synthetic
+    sql = "UPDATE account SET disabled = ? WHERE email = ?"
+    return changed(con, sql, [disabled, email.strip().lower()]) > 0

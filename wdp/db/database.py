@@ -21,14 +21,18 @@ driver's exception, type or file-system fact does (``data_version`` is an opaque
 from __future__ import annotations
 
 import functools
+import random
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
 from contextlib import AbstractContextManager
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
-from wdp.db.errors import DatabaseError
+from wdp.db.errors import DatabaseError, WriteConflict
 from wdp.db.named import READS, WRITES
+
+T = TypeVar("T")
 
 # A pathfinder code as the register holds them (a lead's scope is checked against it before use).
 PATHFINDER_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
@@ -124,6 +128,20 @@ class Database(ABC):
     def write(self) -> AbstractContextManager[Transaction]:
         """One transaction: ``with db.write() as tx: tx.<named write>(...)``. Everything in the
         block is committed together at its end, or nothing if it raises."""
+
+    def transact(self, work: Callable[[Transaction], T], *, attempts: int = 4) -> T:
+        """``work(tx)`` in one transaction, run again from the start (up to ``attempts`` times,
+        a little later each time) when another writer changed the same rows at the same moment.
+        For read-then-write steps (a sign-in's failure count); the last conflict is raised."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.write() as tx:
+                    return work(tx)
+            except WriteConflict:
+                if attempt == attempts:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+        raise AssertionError("unreachable")
 
     @abstractmethod
     def session(self, *, write: bool = False) -> AbstractContextManager[None]:

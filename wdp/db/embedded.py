@@ -8,7 +8,7 @@ Within one process a lock serialises opening, because DuckDB refuses read-only a
 connections to one file side by side in a process.
 
 A lead's scope is made of temporary views that shadow the return tables on their connection
-(``scope_to_pathfinder``). ``data_version`` is the file's modification time and size: every
+(``wdp.db.scope``). ``data_version`` is the file's modification time and size: every
 writer closes the file after its commit and DuckDB checkpoints into it on close.
 """
 
@@ -27,6 +27,7 @@ from typing import Any, Self
 import duckdb
 
 from wdp.config import lock_timeout_s
+from wdp.db import scope
 from wdp.db.database import Database, Transaction
 from wdp.db.errors import (
     DatabaseBusy,
@@ -153,58 +154,11 @@ def ensure_schema(path: str | Path, *, timeout: float | None = None) -> int:
             return current_version(writer)
 
 
-# Tables holding a pathfinder's returns; a lead's connection sees only their own rows.
-_SCOPED_BY_SUBMISSION = (
-    "training",
-    "activity",
-    "screening",
-    "pathfinder_status",
-    "milestone",
-    "risk",
-)
-
-
-# Whose these rows are is not a lead's business (accounts, sign-ins, their audit, the cookie
-# signing key): on a lead's connection they are empty.
-_HIDDEN_FROM_A_LEAD = (
-    "account",
-    "load_attempt",
-    "sign_in_session",
-    "sign_in_event",
-    "sign_in_guard",
-    "sign_in_return",
-    "app_secret",
-)
-
-
 def scope_to_pathfinder(con: Connection, pathfinder_code: str) -> None:
-    """Make this connection see only one pathfinder's returns (row-level access for a lead).
-
-    Temporary views shadow the return tables, so every query, however written, reads only the
-    lead's rows: the views built on them (current_*, latest_*) included. DuckDB has no bound
-    parameters in view definitions, so the code is checked against a strict pattern first.
-    """
-    from wdp.db.database import PATHFINDER_CODE
-
-    if not PATHFINDER_CODE.fullmatch(pathfinder_code):
-        raise DatabaseError(f"Not a pathfinder code: {pathfinder_code!r}")
+    """Make this connection see only one pathfinder's returns (``wdp.db.scope``)."""
     catalog = con.execute("SELECT current_database()").fetchone()[0].replace('"', '""')
-    source = f'"{catalog}".main'
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW submission AS SELECT * FROM {source}.submission "
-        f"WHERE pathfinder_code = '{pathfinder_code}'"
-    )
-    for table in _SCOPED_BY_SUBMISSION:
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {source}.{table} "
-            f"WHERE submission_id IN (SELECT submission_id FROM submission)"
-        )
-    present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    for table in _HIDDEN_FROM_A_LEAD:
-        if table in present:  # (an older database, not yet migrated, lacks the newer ones)
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {source}.{table} WHERE false"
-            )
+    present = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    scope.scope_to_pathfinder(con, pathfinder_code, lambda t: f'"{catalog}".main.{t}', present)
 
 
 @contextmanager

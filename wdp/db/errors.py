@@ -24,6 +24,11 @@ class WriteConflict(DatabaseBusy):
     """Two writers changed the same data at once and this one lost: run the whole write again."""
 
 
+class DatabaseUnavailable(DatabaseBusy):
+    """The database server did not answer, or went away during the work (a restart): nothing of
+    an unfinished change was saved; try again shortly."""
+
+
 class DatabaseNotSetUp(DatabaseError):
     """The database exists but lacks the programme's tables or the reference data it needs."""
 
@@ -35,6 +40,12 @@ class DatabaseUnreadable(DatabaseError):
 class ReadOnlyView(DatabaseError):
     """A write was asked of a view limited to one pathfinder (a lead's); writes go through the
     whole database, with the use case itself enforcing what the person may change."""
+
+
+class RuleBroken(DatabaseError):
+    """A change would have broken one of the data's rules (a key used twice, a count below
+    zero): nothing of it was saved. Validation stops bad returns long before this; it means a
+    program error or a change made around the product."""
 
 
 class UnreadableInput(ValueError):

@@ -38,3 +38,10 @@ def write(function: F) -> F:
     """Mark a function ``(connection, ...) -> result`` as a named write: it runs only inside a
     transaction (``with db.write() as tx: tx.<name>(...)``) and never manages one itself."""
     return _register(WRITES, function)
+
+
+def changed(connection: Any, sql: str, parameters: list[Any]) -> int:
+    """Run one UPDATE or DELETE and return how many rows it changed (in place of ``RETURNING``,
+    which DuckDB's PostgreSQL tables lack). A row another transaction changed first is not
+    counted, so "changed exactly once" holds across processes."""
+    return int(connection.execute(sql, parameters).fetchone()[0])

@@ -24,6 +24,7 @@ import duckdb
 
 from wdp.db.errors import UnreadableInput
 from wdp.db.named import read, write
+from wdp.db.rules import next_id
 from wdp.stats import Z95, Z998
 
 # canonical name -> column in each layout (None: the layout has no such column)
@@ -575,7 +576,7 @@ def record_import(con: duckdb.DuckDBPyConnection, audit: dict[str, Any]) -> int:
 
 
 def _insert_import(con: duckdb.DuckDBPyConnection, audit: dict[str, Any]) -> int:
-    import_id = con.execute("SELECT nextval('public_import_id_seq')").fetchone()[0]
+    import_id = next_id(con, "public_import", "import_id")
     con.execute(
         "INSERT INTO public_import (import_id, file_name, content_sha256, indicator_id, "
         "imported_by, imported_at, status, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -380,3 +380,12 @@ def current_return_totals(
         "loaded_at": row[2],
         "champions_trained": int(row[3]),
     }
+
+
+@read
+def is_sample_database(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every pathfinder in the register is synthetic (demo accounts work only here)."""
+    total, synthetic = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE is_synthetic) FROM ref_pathfinder"
+    ).fetchone()
+    return total > 0 and total == synthetic

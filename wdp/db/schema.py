@@ -518,6 +518,9 @@ def _signing_key(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+_signing_key.tables = ("app_secret",)  # type: ignore[attr-defined]  # (where the step writes)
+
+
 MIGRATIONS.append(
     (
         7,
@@ -534,7 +537,35 @@ MIGRATIONS.append(
     )
 )
 
+# Inserts leave event_id to the table (PostgreSQL-backed storage cannot call a sequence from
+# DuckDB's SQL; a column default works on both).
+MIGRATIONS.append(
+    (
+        8,
+        "sign-in event ids from the column's default",
+        [
+            "ALTER TABLE sign_in_event ALTER COLUMN event_id "
+            "SET DEFAULT nextval('sign_in_event_id_seq')"
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
+
+# On PostgreSQL-backed storage (wdp.db.lake) these are plain PostgreSQL tables, with their keys
+# and checks: accounts and sign-ins need exactly-once behaviour and change a row at a time. The
+# programme's data (every other table) is in DuckLake, whose rules are kept by wdp.db.rules.
+PLAIN_TABLES = frozenset(
+    {
+        "account",
+        "sign_in_session",
+        "sign_in_event",
+        "sign_in_guard",
+        "sign_in_return",
+        "app_secret",
+    }
+)
+PLAIN_SEQUENCES = frozenset({"sign_in_event_id_seq"})
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:

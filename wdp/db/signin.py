@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from wdp.db.named import read, write
+from wdp.db.named import changed, read, write
+
+STORE = "plain"  # on PostgreSQL, plain tables with their keys and checks (wdp.db.schema)
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -111,12 +113,12 @@ def end_sign_in_sessions(
     """End one session (``token_hash``) or every open session of an account (``email``)."""
     if (token_hash is None) == (email is None):
         raise ValueError("end one session or one account's sessions")
-    rows = con.execute(
+    return changed(
+        con,
         "UPDATE sign_in_session SET ended_at = ?, end_reason = ? "
-        "WHERE ended_at IS NULL AND (token_hash = ? OR email = ?) RETURNING token_hash",
+        "WHERE ended_at IS NULL AND (token_hash = ? OR email = ?)",
         [now, reason, token_hash, email],
-    ).fetchall()
-    return len(rows)
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -137,8 +139,10 @@ def sign_in_guard(con: Connection, email: str) -> GuardRow | None:
 @write
 def save_sign_in_guard(con: Connection, guard: GuardRow) -> None:
     con.execute(
-        "INSERT OR REPLACE INTO sign_in_guard (email, failures, first_failure_at, "
-        "last_failure_at, locked_until) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO sign_in_guard (email, failures, first_failure_at, last_failure_at, "
+        "locked_until) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO UPDATE SET "
+        "failures = excluded.failures, first_failure_at = excluded.first_failure_at, "
+        "last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
         [
             guard.email,
             guard.failures,
@@ -151,9 +155,7 @@ def save_sign_in_guard(con: Connection, guard: GuardRow) -> None:
 
 @write
 def clear_sign_in_guard(con: Connection, email: str) -> bool:
-    return bool(
-        con.execute("DELETE FROM sign_in_guard WHERE email = ? RETURNING email", [email]).fetchall()
-    )
+    return changed(con, "DELETE FROM sign_in_guard WHERE email = ?", [email]) > 0
 
 
 @read
@@ -194,9 +196,8 @@ def record_sign_in_event(
     detail: str | None = None,
 ) -> None:
     con.execute(
-        "INSERT INTO sign_in_event (event_id, occurred_at, event, email, method, client_address, "
-        "by_whom, "
-        "detail) VALUES (nextval('sign_in_event_id_seq'), ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sign_in_event (occurred_at, event, email, method, client_address, by_whom, "
+        "detail) VALUES (?, ?, ?, ?, ?, ?, ?)",  # event_id: the table's default (migration 8)
         [at, event, email, method, client_address, by_whom, detail],
     )
 
@@ -220,7 +221,7 @@ def sign_in_events(
         WHERE (CAST(? AS VARCHAR) IS NULL OR email ILIKE '%' || ? || '%')
           AND (CAST(? AS VARCHAR) IS NULL OR event = ?)
           AND (CAST(? AS DATE) IS NULL OR occurred_at >= CAST(? AS DATE))
-          AND (CAST(? AS DATE) IS NULL OR occurred_at < CAST(? AS DATE) + INTERVAL 1 DAY)
+          AND (CAST(? AS DATE) IS NULL OR occurred_at < CAST(? AS DATE) + INTERVAL '1 day')
         ORDER BY occurred_at DESC, event_id DESC
         LIMIT ?
         """,
@@ -246,9 +247,13 @@ def use_sign_in_return(
     con: Connection, key_hash: str, *, now: dt.datetime, not_before: dt.datetime
 ) -> str | None:
     """The page to go back to, once: marked used as it is read; None if used or too old."""
-    row = con.execute(
+    claimed = changed(
+        con,
         "UPDATE sign_in_return SET used_at = ? WHERE key_hash = ? AND used_at IS NULL "
-        "AND created_at >= ? RETURNING target",
+        "AND created_at >= ?",
         [now, key_hash, not_before],
-    ).fetchone()
-    return row[0] if row else None
+    )
+    if not claimed:  # used already (by this or any other process), or too old
+        return None
+    row = con.execute("SELECT target FROM sign_in_return WHERE key_hash = ?", [key_hash]).fetchone()
+    return row[0]

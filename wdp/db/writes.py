@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from wdp.db.named import write
+from wdp.db.rules import next_id
 from wdp.db.schema import RETURN_TABLES
 
 REFERENCE_TABLES = (
@@ -76,13 +77,13 @@ def start_attempt(
 ) -> int:
     """Record that a load has begun (commit it before the load's own transaction);
     ``write_submission`` closes it with the outcome."""
-    return int(
-        con.execute(
-            "INSERT INTO load_attempt (attempt_id, file_name, loaded_by, started_at) "
-            "VALUES (nextval('load_attempt_id_seq'), ?, ?, ?) RETURNING attempt_id",
-            [file_name, loaded_by, started_at],
-        ).fetchone()[0]
+    attempt_id = next_id(con, "load_attempt", "attempt_id")
+    con.execute(
+        "INSERT INTO load_attempt (attempt_id, file_name, loaded_by, started_at) "
+        "VALUES (?, ?, ?, ?)",
+        [attempt_id, file_name, loaded_by, started_at],
     )
+    return attempt_id
 
 
 @write
@@ -108,7 +109,7 @@ def write_submission(
     for key in ("row_counts", "errors", "warnings"):
         row[key] = _json(row.get(key))
     row.setdefault("loaded_at", dt.datetime.now())
-    submission_id = con.execute("SELECT nextval('submission_id_seq')").fetchone()[0]
+    submission_id = next_id(con, "submission", "submission_id")
     row["submission_id"] = submission_id
     columns = [c for c in _columns(con, "submission") if c in row]
     placeholders = ", ".join("?" for _ in columns)

@@ -1,0 +1,66 @@
+"""A lead's view: the connection sees only one pathfinder's returns (row-level access).
+
+Temporary views shadow the return tables on that one connection, so every query, however written,
+reads only the lead's rows: the views built on them (``current_*``, ``latest_*``) included, since
+DuckDB binds a view's tables when it is queried, temporary objects first. Accounts, sign-ins and
+load attempts (whose rows are not a lead's business) read as empty. Both kinds of storage use it;
+each says where its tables really are (``source``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from wdp.db.database import PATHFINDER_CODE
+from wdp.db.errors import DatabaseError
+
+# Tables holding a pathfinder's returns; a lead's connection sees only their own rows.
+SCOPED_BY_SUBMISSION = (
+    "training",
+    "activity",
+    "screening",
+    "pathfinder_status",
+    "milestone",
+    "risk",
+)
+
+# Whose these rows are is not a lead's business (accounts, sign-ins, their audit, the cookie
+# signing key): on a lead's connection they are empty.
+HIDDEN_FROM_A_LEAD = (
+    "account",
+    "load_attempt",
+    "sign_in_session",
+    "sign_in_event",
+    "sign_in_guard",
+    "sign_in_return",
+    "app_secret",
+)
+
+
+def scope_to_pathfinder(
+    con: Any,
+    pathfinder_code: str,
+    source: Callable[[str], str],
+    present: Iterable[str],
+) -> None:
+    """Make ``con`` see only ``pathfinder_code``'s returns. ``source(table)`` is the table's
+    qualified name; ``present`` the tables the database has (an older one lacks the newer).
+    DuckDB has no bound parameters in view definitions, so the code is checked first."""
+    if not PATHFINDER_CODE.fullmatch(pathfinder_code):
+        raise DatabaseError(f"Not a pathfinder code: {pathfinder_code!r}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW submission AS SELECT * FROM {source('submission')} "
+        f"WHERE pathfinder_code = '{pathfinder_code}'"
+    )
+    for table in SCOPED_BY_SUBMISSION:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {source(table)} "
+            f"WHERE submission_id IN (SELECT submission_id FROM submission)"
+        )
+    present = set(present)
+    for table in HIDDEN_FROM_A_LEAD:
+        if table in present:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {source(table)} WHERE false"
+            )
