@@ -119,13 +119,15 @@ class LakeConnection:
     """PostgreSQL-backed storage, as a test looks inside it: ``execute`` runs DuckDB SQL that
     sees every table (DuckLake's and the plain ones), and ``db_on`` gives the Database."""
 
-    def __init__(self, setting: str, *, create: bool = False) -> None:
+    def __init__(self, setting: str, *, create: bool = False, scope: str | None = None) -> None:
         from wdp.db.lake import LakeDatabase
 
         self.database = LakeDatabase(setting, create=create)
         if create:
             self.database.ensure_schema()
-        self._cursor = self.database.cursor()
+        self._cursor = (
+            self.database.cursor() if scope is None else self.database._engine.cursor(scope)
+        )
 
     def execute(self, sql: str, parameters: Any = None) -> Any:
         return self._cursor.execute(sql, parameters)
@@ -160,18 +162,28 @@ class _FileConnection:
 
 
 @contextmanager
-def open_db(setting: Path | str, *, read_only: bool = False, create: bool = False) -> Iterator[Any]:
+def open_db(
+    setting: Path | str,
+    *,
+    read_only: bool = False,
+    create: bool = False,
+    scope: str | None = None,
+) -> Iterator[Any]:
     """A connection to look inside the database (either backend): ``con.execute(sql)`` and
     ``db_on(con)``. On a DuckDB file it holds the file (read-write unless ``read_only``); on
-    PostgreSQL storage it is this thread's cursor, and what it sees is what is committed."""
+    PostgreSQL storage it is this thread's cursor, and what it sees is what is committed.
+    ``scope``: the connection sees only that pathfinder's returns, as a lead's does."""
     from wdp.config import is_server_setting
 
     if is_server_setting(setting):
-        yield LakeConnection(str(setting), create=create)
+        yield LakeConnection(str(setting), create=create, scope=scope)
         return
     from wdp.db.embedded import open_db as open_file
+    from wdp.db.embedded import scope_to_pathfinder
 
     with open_file(setting, read_only=read_only, create=create) as con:
+        if scope is not None:
+            scope_to_pathfinder(con, scope)
         yield _FileConnection(con)
 
 

@@ -3,15 +3,14 @@ real (not sample) database shows nothing until someone signs in."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import as_account, metric
+from tests.helpers import open_db
 from wdp.auth import User
 from wdp.db import open_database, queries, writes
-from wdp.db.embedded import open_db, scope_to_pathfinder
 
 STOKE_LEAD = User("lead.stoke@example.nhs.uk", "lead", "WDP-STK")
 
@@ -35,7 +34,7 @@ def test_a_scoped_connection_sees_only_that_pathfinders_returns(seeded_db: Path)
         stoke = con.execute(
             "SELECT sum(champions_trained) FROM current_training WHERE pathfinder_code = 'WDP-STK'"
         ).fetchone()[0]
-        scope_to_pathfinder(con, "WDP-STK")
+    with open_db(seeded_db, read_only=True, scope="WDP-STK") as con:
         mine = queries.database_summary(con)
         history = queries.submission_history(con)
         preston = con.execute(
@@ -65,10 +64,9 @@ def test_a_lead_asking_for_another_pathfinder_gets_none(monkeypatch, seeded_db_c
 
 
 def test_a_real_database_shows_nothing_until_sign_in(
-    monkeypatch, seeded_db: Path, tmp_path: Path
+    monkeypatch, seeded_db: Path, tmp_path: Path, databases
 ) -> None:
-    real = tmp_path / "real.duckdb"
-    shutil.copy(seeded_db, real)
+    real = databases.copy(seeded_db, tmp_path, "real.duckdb")
     with open_db(real) as con:
         frame = con.execute("SELECT * FROM ref_pathfinder").df()
         writes.replace_reference(con, "ref_pathfinder", frame.assign(is_synthetic=False))

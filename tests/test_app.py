@@ -10,9 +10,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.helpers import open_db
 from wdp.config import SYNTHETIC_LABEL
 from wdp.db import queries
-from wdp.db.embedded import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 # AppTest resolves a relative path against the calling file (tests/), so pass it absolute.

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from etl.seed import DEMO_ACCOUNTS
-from tests.helpers import db_on
+from tests.helpers import db_on, open_db
 from tests.processes import etl
 from wdp import auth
 from wdp.db import accounts, writes
-from wdp.db.embedded import open_db
 from wdp.services import signin
 
 
@@ -34,9 +32,10 @@ def test_demo_accounts_sign_in_on_the_sample_database(seeded_db: Path) -> None:
         assert auth.authenticate(db_on(con), "nobody@example.nhs.uk", "demo-director-2017") is None
 
 
-def test_demo_accounts_do_not_work_on_a_real_database(seeded_db: Path, tmp_path: Path) -> None:
-    real = tmp_path / "real.duckdb"
-    shutil.copy(seeded_db, real)
+def test_demo_accounts_do_not_work_on_a_real_database(
+    seeded_db: Path, tmp_path: Path, databases
+) -> None:
+    real = databases.copy(seeded_db, tmp_path, "real.duckdb")
     with open_db(real) as con:
         frame = con.execute("SELECT * FROM ref_pathfinder").df()
         writes.replace_reference(con, "ref_pathfinder", frame.assign(is_synthetic=False))

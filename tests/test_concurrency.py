@@ -1,7 +1,8 @@
 """Ten uploads at once, from the CLI and from app sessions: each lands exactly once, or is told
 plainly to try again (and then lands); readers never see half a load.
 
-DuckDB lets one process write a file at a time (README, "The app and the CLI at the same time").
+DuckDB lets one process write a file at a time (README, "The app and the CLI at the same time");
+PostgreSQL-backed storage lets one write to the programme's data at a time (its writer lock).
 Here four `python -m etl load` processes and six threads (upload sessions inside one app process,
 doing what the Upload page's "Confirm" does) load ten pathfinders' returns into one file at once,
 while a reader process and a reader thread check, over and over, that every return they can see
@@ -22,12 +23,12 @@ from pathlib import Path
 import pytest
 
 from tests.apptest import ROOT
+from tests.helpers import open_db
 from tests.processes import partial_returns
 from wdp import services
 from wdp.auth import User
 from wdp.config import SAMPLE_DIR
 from wdp.db import DatabaseBusy, open_database
-from wdp.db.embedded import EmbeddedDatabase, open_db
 
 PATHFINDERS = ["STK", "PRE", "MBY", "BPL", "HUL", "SUN", "MID", "BRD", "OLD", "KNO"]
 FILES = [SAMPLE_DIR / f"WDP-{code}_2018-19_Q1.xlsx" for code in PATHFINDERS]
@@ -36,7 +37,7 @@ READER = """
 import json, sys, time
 from pathlib import Path
 from tests.processes import partial_returns
-from wdp.db.embedded import open_db
+from tests.helpers import open_db
 
 db, stop = sys.argv[1], Path(sys.argv[2])
 checks, problems, busy = 0, [], 0
@@ -75,7 +76,7 @@ def session_upload(path: Path, db: Path, *, lock_timeout: float) -> Callable[[],
         code = path.name.split("_")[0]
         lead = User(f"lead@{code}", "lead", code)
         try:
-            database = EmbeddedDatabase(db, timeout=lock_timeout)
+            database = open_database(db, timeout=lock_timeout)
             return services.load_upload(database, path, user=lead, file_name=path.name).status
         except DatabaseBusy as error:
             return f"busy: {error}"
@@ -176,6 +177,7 @@ def test_ten_loads_at_once_land_exactly_once_and_readers_never_see_half(
 
 
 @pytest.mark.process
+@pytest.mark.embedded_only("another program holding the file; on PostgreSQL: tests/test_lake.py")
 def test_an_upload_session_told_the_database_is_busy_is_asked_to_confirm_again(
     monkeypatch: pytest.MonkeyPatch, reference_db: Path, tmp_path: Path
 ) -> None:

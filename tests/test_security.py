@@ -246,14 +246,17 @@ def test_the_sql_check_catches_a_value_formatted_into_sql() -> None:
     assert [e for _, e, _ in sql_interpolations(bad, "bad.py")] == ["code", "code", "code", "code"]
 
 
-def test_the_one_value_formatted_into_a_view_is_checked_first(seeded_db: Path) -> None:
-    from wdp.db import DatabaseError
-    from wdp.db.embedded import open_db, scope_to_pathfinder
+def test_the_one_value_formatted_into_a_view_is_checked_first() -> None:
+    import duckdb
 
-    with open_db(seeded_db, read_only=True) as con:
-        for hostile in ("WDP-STK' OR '1'='1", "x'; DROP TABLE submission; --", "wdp-stk"):
-            with pytest.raises(DatabaseError, match="Not a pathfinder code"):
-                scope_to_pathfinder(con, hostile)
+    from wdp.db import DatabaseError
+    from wdp.db.scope import scope_to_pathfinder
+
+    con = duckdb.connect()  # (the check comes before any SQL, whatever the storage)
+    for hostile in ("WDP-STK' OR '1'='1", "x'; DROP TABLE submission; --", "wdp-stk"):
+        with pytest.raises(DatabaseError, match="Not a pathfinder code"):
+            scope_to_pathfinder(con, hostile, lambda table: table, [])
+    assert not con.execute("SELECT * FROM duckdb_views() WHERE NOT internal").fetchall()
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,15 +265,20 @@ def test_the_one_value_formatted_into_a_view_is_checked_first(seeded_db: Path) -
 
 
 def test_uploads_are_kept_under_random_names_beside_the_database(
-    monkeypatch: pytest.MonkeyPatch, seeded_db_copy: Path
+    monkeypatch: pytest.MonkeyPatch, seeded_db_copy: Path, tmp_path: Path
 ) -> None:
+    if isinstance(seeded_db_copy, Path):
+        uploads = seeded_db_copy.parent / "uploads"
+    else:  # PostgreSQL storage: a folder every app machine shares, WDP_UPLOADS
+        uploads = tmp_path / "shared-uploads"
+        monkeypatch.setenv("WDP_UPLOADS", str(uploads))
     return_file = SAMPLE_DIR / "WDP-STK_2018-19_Q1.xlsx"
     hostile = "../../static/evil name <script>.xlsx"  # the name a browser sent
     at = signed_in(monkeypatch, seeded_db_copy, "lead.stoke@example.nhs.uk", "demo-lead-stoke")
     at.file_uploader[0].set_value((hostile, return_file.read_bytes(), XLSX)).run()
     assert not at.exception
     assert any("The return is valid" in s.value for s in at.success)
-    (path,) = (seeded_db_copy.parent / "uploads").iterdir()
+    (path,) = uploads.iterdir()
     assert re.fullmatch(r"[0-9a-f]{32}\.xlsx", path.name)  # 128 random bits; nothing of theirs
     assert path.read_bytes() == return_file.read_bytes()
     assert not path.is_relative_to(ROOT / "static")

@@ -78,21 +78,23 @@ def open_database(
     *,
     create: bool = False,
     scope: str | None = None,
+    timeout: float | None = None,
 ) -> Database:
     """The database a setting names: ``target`` (a ``--db`` argument), else ``WDP_DB``, else
     ``data/wdp.duckdb``. A file path is the embedded DuckDB database; a ``postgresql://`` URL is
     PostgreSQL-backed storage (``wdp.db.lake``). Nothing is opened yet; ``create`` allows the
-    first write to make a new database (``seed``, ``init``)."""
+    first write to make a new database (``seed``, ``init``); ``timeout``: how long to wait for
+    another writer (default ``WDP_LOCK_TIMEOUT_S``)."""
     from wdp.config import database_setting, is_server_setting
 
     setting = database_setting(target)
     if is_server_setting(setting):
         from wdp.db.lake import LakeDatabase
 
-        return LakeDatabase(setting, create=create, scope=scope)
+        return LakeDatabase(setting, create=create, scope=scope, timeout=timeout)
     from wdp.db.embedded import EmbeddedDatabase
 
-    return EmbeddedDatabase(setting, create=create, scope=scope)
+    return EmbeddedDatabase(setting, create=create, scope=scope, timeout=timeout)
 
 
 def restore_backup(
