@@ -11,6 +11,7 @@
     python -m etl seed [--db PATH] [--json]
     python -m etl summary [--db PATH] [--json]
     python -m etl backup [--db PATH] --to FOLDER | python -m etl restore BACKUP --db PATH [--force]
+    python -m etl migrate-to TARGET --from FILE [--replace] [--json]
     python -m etl pack [--db PATH] [--out DIR] [--as EMAIL] [--period P] [--pathfinder CODE]
                        [--programme P] [--measure M] [--audience TEXT] [--json]
 
@@ -37,7 +38,10 @@ EXIT_OK, EXIT_REJECTED, EXIT_PROBLEM = 0, 1, 2
 
 def _db_argument(parser: argparse.ArgumentParser, *, json_help: str | None = None) -> None:
     """``--db``, and ``--json`` with its help when the command prints JSON."""
-    parser.add_argument("--db", help="DuckDB file (default: $WDP_DB, else data/wdp.duckdb)")
+    parser.add_argument(
+        "--db",
+        help="a DuckDB file or a postgresql:// URL (default: $WDP_DB, else data/wdp.duckdb)",
+    )
     if json_help:
         parser.add_argument("--json", action="store_true", help=json_help)
 
@@ -144,6 +148,26 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "--force", action="store_true", help="replace an existing database (kept beside it)"
     )
+    migrate = commands.add_parser(
+        "migrate-to",
+        help="copy a DuckDB database into PostgreSQL storage (or another file), checked table by "
+        "table; running it again changes nothing",
+    )
+    migrate.add_argument(
+        "target", help="postgresql://USER@HOST:PORT/DATABASE?data_path=FOLDER, or a DuckDB file"
+    )
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        help="the DuckDB file to copy (or a folder from DuckDB's EXPORT DATABASE)",
+    )
+    migrate.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace tables that already hold different data (otherwise nothing is copied)",
+    )
+    migrate.add_argument("--json", action="store_true", help="print the table-by-table report")
     return parser
 
 
@@ -452,7 +476,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate_to(args: argparse.Namespace) -> int:
+    report = services.migrate_to(args.target, Path(args.source), replace=args.replace)
+    if args.json:
+        print(json.dumps(report.as_dict()))
+        return EXIT_OK
+    for table, outcome in report.tables.items():
+        print(f"{outcome['status']:<18} {table}: {outcome['rows']:,} rows")
+    print(
+        f"Copied {args.source} into {report.target}; every table checked against the source."
+        if report.changed
+        else f"{report.target} already holds everything in {args.source}: nothing to do."
+    )
+    return EXIT_OK
+
+
 COMMANDS = {
+    "migrate-to": cmd_migrate_to,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "pack": cmd_pack,

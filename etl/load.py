@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from etl.validate import ValidatedReturn, validate_workbook
 from etl.workbook import read_workbook
-from wdp.db import Database, DatabaseNotSetUp
+from wdp.db import Database, DatabaseBusy, DatabaseNotSetUp
 from wdp.db.queries import ValidationReference
 from wdp.domain import Issue, ReportingPeriod
 from wdp.files import file_sha256
@@ -203,6 +203,10 @@ def load_return(
                 )
             report.status = "accepted"
             return report
+        except DatabaseBusy:
+            # Another writer, or the database server went away: nothing of it was stored, and
+            # the attempt stays open (not completed). The person is told to try again.
+            raise
         except Exception as error:  # anything at all: the transaction has rolled back
             log.exception("loading %s failed; rolled back", name)
             issue = Issue(

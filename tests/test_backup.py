@@ -1,4 +1,5 @@
-"""Backups: `python -m etl backup` then `restore` gives back every table, row for row."""
+"""Backups: `python -m etl backup` then `restore` gives back every table, row for row (on both
+kinds of storage; PostgreSQL storage's own cases are in tests/test_lake.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from pathlib import Path
 import pytest
 
 from etl.load import load_return
-from tests.helpers import Q1, db_on, every_row, write_valid_return
+from tests.helpers import Q1, db_on, every_row, open_db, write_valid_return
 from wdp.db import open_database, restore_backup
 from wdp.db.backup import BackupError
-from wdp.db.embedded import open_db
 
 pytestmark = pytest.mark.process  # every test here starts another process
 
@@ -33,7 +33,9 @@ def etl(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_backup_and_restore_round_trip_every_table(seeded_db_copy: Path, tmp_path: Path) -> None:
+def test_backup_and_restore_round_trip_every_table(
+    seeded_db_copy: Path, tmp_path: Path, databases
+) -> None:
     before = contents(seeded_db_copy)
     assert len(before["submission"]) > 80 and len(before["public_indicator_value"]) > 1000
 
@@ -44,7 +46,8 @@ def test_backup_and_restore_round_trip_every_table(seeded_db_copy: Path, tmp_pat
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["tables"]["submission"]["rows"] == len(before["submission"])
 
-    restored = tmp_path / "restored" / "wdp.duckdb"
+    (tmp_path / "restored").mkdir()
+    restored = databases.new(tmp_path / "restored")
     done = etl("restore", str(folder), "--db", str(restored))
     assert done.returncode == 0, done.stderr
     assert "every one matching" in done.stdout
@@ -63,6 +66,7 @@ def test_backup_and_restore_round_trip_every_table(seeded_db_copy: Path, tmp_pat
     assert report.submission_id == len(before["submission"]) + 1
 
 
+@pytest.mark.embedded_only("DuckDB's write-ahead log")
 def test_commits_still_in_the_write_ahead_log_are_backed_up(
     reference_db: Path, tmp_path: Path
 ) -> None:
@@ -98,6 +102,7 @@ def test_commits_still_in_the_write_ahead_log_are_backed_up(
     assert any("Committed in the WAL" in row for row in after["ref_pathfinder"])
 
 
+@pytest.mark.embedded_only("files kept beside; on PostgreSQL: tests/test_lake.py")
 def test_restore_refuses_to_overwrite_without_force_and_keeps_the_replaced_one(
     reference_db: Path, seeded_db: Path, tmp_path: Path
 ) -> None:
@@ -117,6 +122,7 @@ def test_restore_refuses_to_overwrite_without_force_and_keeps_the_replaced_one(
     assert contents(kept) == target_before
 
 
+@pytest.mark.embedded_only("a damaged file; on PostgreSQL: tests/test_lake.py")
 def test_a_damaged_backup_is_refused_and_nothing_changes(seeded_db: Path, tmp_path: Path) -> None:
     folder = open_database(seeded_db).backup(tmp_path / "backups").folder
     data = bytearray((folder / "wdp.duckdb").read_bytes())
@@ -136,10 +142,11 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(seeded_db: Path, tmp_pa
     assert result.returncode == 2 and "not a backup" in result.stderr
 
 
-def test_backup_of_a_missing_database_is_explained(tmp_path: Path) -> None:
-    result = etl("backup", "--db", str(tmp_path / "nope.duckdb"), "--to", str(tmp_path / "b"))
+def test_backup_of_a_missing_database_is_explained(tmp_path: Path, databases) -> None:
+    missing = databases.new(tmp_path, "nope.duckdb")
+    result = etl("backup", "--db", str(missing), "--to", str(tmp_path / "b"))
     assert result.returncode == 2
-    assert "There is no database at" in result.stderr
+    assert "There is no database" in result.stderr
     assert not any((tmp_path / "b").glob("wdp-backup-*"))
 
 

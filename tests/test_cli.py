@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -86,9 +85,10 @@ def test_load_of_a_file_that_is_not_there_is_a_rejection_not_a_crash(
     assert json.loads(result.stdout)["status"] == "rejected"
 
 
-def test_db_option_and_wdp_db_choose_the_database(reference_db: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other.duckdb"
-    shutil.copy(reference_db, other)
+def test_db_option_and_wdp_db_choose_the_database(
+    reference_db: Path, tmp_path: Path, databases
+) -> None:
+    other = databases.copy(reference_db, tmp_path, "other.duckdb")
     path = write_valid_return(tmp_path / "r.xlsx")
     assert etl("load", str(path), "--db", str(other), db=reference_db).returncode == 0
     via_env = json.loads(etl("summary", "--json", db=reference_db).stdout)
@@ -112,8 +112,8 @@ def test_unwritable_database_location_is_explained(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_seed_then_summary_shows_the_sample_programme(tmp_path: Path) -> None:
-    db = tmp_path / "sample.duckdb"
+def test_seed_then_summary_shows_the_sample_programme(tmp_path: Path, databases) -> None:
+    db = databases.new(tmp_path, "sample.duckdb")
     seeded = etl("seed", "--db", str(db))
     assert seeded.returncode == 0, seeded.stderr
     summary = json.loads(etl("summary", "--db", str(db), "--json").stdout)
@@ -147,8 +147,8 @@ def test_load_into_a_missing_database_creates_nothing(tmp_path: Path) -> None:
     assert not target.parent.exists()
 
 
-def test_init_builds_a_database_ready_for_real_returns(tmp_path: Path) -> None:
-    db = tmp_path / "live.duckdb"
+def test_init_builds_a_database_ready_for_real_returns(tmp_path: Path, databases) -> None:
+    db = databases.new(tmp_path, "live.duckdb")
     path = write_valid_return(tmp_path / "r.xlsx")
     assert etl("init", "--db", str(db)).returncode == 0
     refused = etl("load", str(path), "--db", str(db))

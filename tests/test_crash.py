@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from etl.load import load_return
 from etl.reference import read_gp_practices
 from etl.sample import Return, write_return
 from tests.apptest import run_page
-from tests.helpers import db_on, every_row, valid_return
-from wdp.db import queries
-from wdp.db.embedded import open_db
+from tests.helpers import db_on, every_row, open_db, valid_return
+from wdp.db import open_database, queries
 from wdp.domain import Course, ReportingPeriod, StaffRole
 
 pytestmark = pytest.mark.process  # every test here starts another process
@@ -141,13 +138,21 @@ def _small_return(tmp_path: Path) -> Path:
     return write_return(valid_return(ReportingPeriod(2016, 4)), tmp_path / "earlier.xlsx")
 
 
+def _load_began(db: Path | str, attempts_before: int) -> bool:
+    """The load's first commit (its attempt row) is in: a file's write-ahead log exists, or
+    PostgreSQL storage holds one more attempt."""
+    if isinstance(db, Path):
+        return db.with_name(db.name + ".wal").exists()
+    return len(open_database(db).submission_history()) > attempts_before
+
+
 def test_sigkill_at_any_moment_leaves_either_nothing_or_the_whole_return(
-    reference_db: Path, big_file: Path, tmp_path: Path
+    reference_db: Path, big_file: Path, tmp_path: Path, databases
 ) -> None:
     before = every_row(reference_db)
     before.pop("load_attempt")
-    whole = tmp_path / "whole.duckdb"
-    shutil.copy(reference_db, whole)
+    attempts = len(open_database(reference_db).submission_history())
+    whole = databases.copy(reference_db, tmp_path, "whole.duckdb")
     done = cli("load", str(big_file), "--db", str(whole))
     assert done.wait(timeout=120) == 0, done.stderr.read()
     complete = every_row(whole)
@@ -157,13 +162,13 @@ def test_sigkill_at_any_moment_leaves_either_nothing_or_the_whole_return(
     # the attempt row, creates the write-ahead log): reading, validating, writing, committing.
     outcomes = []
     for delay in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 2.0):
-        db = tmp_path / f"kill_{delay}.duckdb"
-        shutil.copy(reference_db, db)
-        wal = db.with_name(db.name + ".wal")
+        db = databases.copy(reference_db, tmp_path, f"kill_{delay}.duckdb")
         proc = cli("load", str(big_file), "--db", str(db))
         deadline = time.monotonic() + 60
-        while not wal.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.002)
+        while (
+            not _load_began(db, attempts) and proc.poll() is None and time.monotonic() < deadline
+        ):
+            time.sleep(0.002 if isinstance(db, Path) else 0.02)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
@@ -182,29 +187,38 @@ def test_sigkill_at_any_moment_leaves_either_nothing_or_the_whole_return(
     print(f"outcomes after SIGKILL: {outcomes}")
 
 
-def test_reopening_after_a_crash_needs_no_repair_tool(reference_db: Path) -> None:
-    """A process killed while holding the database read-write releases its lock with it."""
+HOLD_A_WRITE = """
+import datetime as dt, sys, time
+from wdp.db import open_database
+
+with open_database(sys.argv[1]).write() as tx:
+    tx.start_attempt(file_name="held.xlsx", loaded_by="holder", started_at=dt.datetime.now())
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_reopening_after_a_crash_needs_no_repair_tool(
+    reference_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process killed in the middle of a write lets go of the database with it (the file's
+    lock; PostgreSQL storage's writer lock), and nothing of its write is there."""
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); "
-            "con.execute('BEGIN'); con.execute('DELETE FROM ref_pathfinder'); "
-            "print('holding', flush=True); time.sleep(600)",
-            str(reference_db),
-        ],
+        [sys.executable, "-c", HOLD_A_WRITE, str(reference_db)],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
-        assert holder.stdout.readline().strip() == "holding"
+        assert holder.stdout.readline().strip() == "holding", holder.stderr.read()
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=30)
     finally:
         holder.kill()
         holder.wait()
-    con = duckdb.connect(str(reference_db), read_only=True)  # no wait, no lock left behind
-    try:
-        assert con.execute("SELECT count(*) FROM ref_pathfinder").fetchone()[0] == 20
-    finally:
-        con.close()
+    db = open_database(reference_db, timeout=5)  # a lock left behind would make this busy
+    with db.write() as tx:
+        tx.start_attempt(file_name="next.xlsx", loaded_by="next", started_at=dt.datetime.now())
+    assert db.submission_history()["file_name"].tolist() == ["next.xlsx"]  # not the killed one

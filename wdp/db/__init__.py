@@ -61,6 +61,7 @@ __all__ = [
     "UnreadableInput",
     "WriteConflict",
     "is_named_read",
+    "is_versioned_read",
     "open_database",
     "restore_backup",
 ]
@@ -71,6 +72,18 @@ def is_named_read(name: str) -> bool:
     from wdp.db.named import READS
 
     return name in READS and not name.startswith("_")
+
+
+def is_versioned_read(name: str) -> bool:
+    """Whether a named read's answer can change only with ``data_version`` (it reads the
+    programme's data), so it may be cached by it. Reads of accounts and sign-ins (modules whose
+    ``STORE`` is ``plain``) change without it on PostgreSQL storage: never cache them."""
+    import sys
+
+    from wdp.db.named import READS
+
+    function = READS[name]
+    return getattr(sys.modules[function.__module__], "STORE", "lake") != "plain"
 
 
 def open_database(
@@ -104,8 +117,15 @@ def restore_backup(
     force: bool = False,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Restore a backup made by ``Database.backup`` to ``target``; returns its manifest, after
-    every table of the restored copy matched it."""
+    """Restore a backup made by ``Database.backup`` to ``target`` (a file path, or a
+    ``postgresql://`` URL with ``?data_path=``); returns its manifest, after every table of the
+    restored copy matched it."""
+    from wdp.config import is_server_setting
+
+    if is_server_setting(target):
+        from wdp.db.lake_backup import restore_server
+
+        return restore_server(Path(folder), str(target), force=force, now=now)
     from wdp.db.backup import restore_file
 
     return restore_file(Path(folder), Path(target), force=force, now=now)

@@ -112,7 +112,8 @@ def backup_file(db: Path, to: Path, *, now: dt.datetime | None = None) -> Backup
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def read_manifest(folder: Path, formats: tuple[str, ...] = (FORMAT,)) -> dict[str, Any]:
+    """A backup's manifest, if it is one of ``formats`` (a DuckDB file's backup, by default)."""
     folder = Path(folder)
     path = folder / MANIFEST
     if not path.is_file():
@@ -130,8 +131,14 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as error:
         raise BackupError(f"{path} cannot be read ({error}); the backup is damaged.") from error
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or not str(manifest.get("format", "")).startswith("wdp-"):
         raise BackupError(f"{path} is not a manifest this program understands ({FORMAT}).")
+    if manifest["format"] not in formats:
+        kind = "PostgreSQL storage" if "postgresql" in manifest["format"] else "a DuckDB file"
+        raise BackupError(
+            f"{folder} is a backup of {kind}: restore it to the same kind (a postgresql:// URL "
+            "or a file path), then copy between the two with `python -m etl migrate-to`."
+        )
     return manifest
 
 

@@ -36,6 +36,7 @@ from wdp.db.errors import (
     DatabaseNotSetUp,
     DatabaseUnreadable,
     ReadOnlyView,
+    RuleBroken,
     WriteConflict,
 )
 
@@ -177,6 +178,11 @@ def translated(path: Path) -> Iterator[None]:
         raise WriteConflict(
             f"Someone else changed the database {path} at the same moment; nothing of this "
             "change was saved. Try again."
+        ) from error
+    except duckdb.ConstraintException as error:
+        raise RuleBroken(
+            f"The change broke a rule of the database ({str(error).splitlines()[0]}); nothing "
+            "of it was saved."
         ) from error
     except duckdb.Error as error:
         first_line = str(error).splitlines()[0]

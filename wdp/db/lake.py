@@ -257,9 +257,10 @@ def _advisory(setting: ServerSetting, key: int, timeout: float, what: str) -> It
         except psycopg.errors.LockNotAvailable as error:
             from wdp.db.errors import DatabaseBusy
 
+            waited = f"over {timeout:.0f} seconds" if timeout >= 2 else "longer than it waits"
             raise DatabaseBusy(
-                f"The database {setting.name} is busy: {what} has been going on for over "
-                f"{timeout:.0f} seconds. Try again in a minute."
+                f"The database {setting.name} is busy: {what} has been going on for {waited}. "
+                "Nothing was changed. Try again in a minute."
             ) from error
         yield
     finally:

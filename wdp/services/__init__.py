@@ -22,7 +22,7 @@ from wdp.services.accounts import (
     save_account,
     set_account_disabled,
 )
-from wdp.services.backups import backup, restore
+from wdp.services.backups import backup, migrate_to, restore
 from wdp.services.packs import (
     DEFAULT_AUDIENCE,
     PackView,
@@ -55,6 +55,7 @@ __all__ = [
     "default_audience",
     "load_returns",
     "load_upload",
+    "migrate_to",
     "next_period_due",
     "pack_view",
     "read_register_file",

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from wdp.db import Database, restore_backup
+from wdp.db import Database, open_database, restore_backup
 
 
 def backup(db: Database, to: Path, *, now: dt.datetime | None = None) -> Any:
@@ -17,3 +17,12 @@ def backup(db: Database, to: Path, *, now: dt.datetime | None = None) -> Any:
 def restore(folder: Path, target: str | Path, *, force: bool = False) -> dict[str, Any]:
     """Restore a backup to ``target``, checked table by table before it replaces anything."""
     return restore_backup(folder, target, force=force)
+
+
+def migrate_to(target: str | Path, source: Path, *, replace: bool = False) -> Any:
+    """Copy the database in ``source`` (a DuckDB file, or a DuckDB export folder) into
+    ``target`` (PostgreSQL storage or a DuckDB file, made if new), checked table by table;
+    running it again changes nothing."""
+    from wdp.db.copy import copy_database
+
+    return copy_database(source, open_database(target, create=True), replace=replace)

@@ -29,7 +29,7 @@ from wdp.config import (
     SESSION_MAX_HOURS,
     SESSION_TOUCH_SECONDS,
 )
-from wdp.db import Database, Transaction
+from wdp.db import Database, RuleBroken, Transaction, WriteConflict
 from wdp.db.signin import GuardRow, SessionRow
 
 IDLE = dt.timedelta(minutes=SESSION_IDLE_MINUTES)
@@ -135,14 +135,20 @@ def sign_in_with_password(
         return SignInAttempt(message=LOCKED)
     user = authenticate(db, email, password)
     if user is None:
-        guard = _guard_after_failure(guard, email, now)
-        with db.write() as tx:
-            tx.save_sign_in_guard(guard)
+
+        def count_the_failure(tx: Transaction) -> GuardRow:
+            # Read and written in one transaction (run again if another attempt for the same
+            # address lands at the same moment), so no failure goes uncounted.
+            counted = _guard_after_failure(tx.sign_in_guard(email), email, now)
+            tx.save_sign_in_guard(counted)
             tx.record_sign_in_event(event="failed", at=now, **audit)
-            if guard.locked_until is not None:
+            if counted.locked_until is not None:
                 tx.record_sign_in_event(
-                    event="locked", at=now, detail=f"{guard.failures} failures", **audit
+                    event="locked", at=now, detail=f"{counted.failures} failures", **audit
                 )
+            return counted
+
+        guard = db.transact(count_the_failure)
         message = LOCKED if guard.locked_until is not None else NOT_RECOGNISED
         return SignInAttempt(message=message, delay_s=failure_delay(guard.failures))
     with db.write() as tx:
@@ -228,24 +234,34 @@ def _judge(db: Database, row: SessionRow, key: str, now: dt.datetime) -> tuple[U
         return None, False
     idle = now - row.last_seen_at > IDLE
     if idle or now > row.expires_at:
-        with db.write() as tx:
-            tx.end_sign_in_sessions(reason="expired", now=now, token_hash=key)
-            tx.record_sign_in_event(
-                event="expired",
-                email=row.email,
-                method=row.method,
-                at=now,
-                detail="idle" if idle else "maximum life",
-            )
+
+        def expire(tx: Transaction) -> None:
+            # Recorded once, by whichever page run (in any app process) ends it first.
+            if tx.end_sign_in_sessions(reason="expired", now=now, token_hash=key):
+                tx.record_sign_in_event(
+                    event="expired",
+                    email=row.email,
+                    method=row.method,
+                    at=now,
+                    detail="idle" if idle else "maximum life",
+                )
+
+        db.transact(expire)
         return None, True
     user = _account_user(row, db)
     if user is None:
-        with db.write() as tx:
-            tx.end_sign_in_sessions(reason="account unavailable", now=now, token_hash=key)
+        db.transact(
+            lambda tx: tx.end_sign_in_sessions(
+                reason="account unavailable", now=now, token_hash=key
+            )
+        )
         return None, False
     if (now - row.last_seen_at).total_seconds() >= SESSION_TOUCH_SECONDS:
-        with db.write() as tx:
-            tx.touch_sign_in_session(key, now)
+        try:
+            with db.write() as tx:
+                tx.touch_sign_in_session(key, now)
+        except WriteConflict:
+            pass  # another page run of this person touched it at the same moment: done
     return user, False
 
 
@@ -263,7 +279,8 @@ def sign_out(
         return False
     key = token_hash(session_id)
     row = db.sign_in_session(key)
-    with db.write() as tx:
+
+    def end(tx: Transaction) -> int:
         ended = tx.end_sign_in_sessions(reason="signed out", now=now, token_hash=key)
         if ended and row is not None:
             tx.record_sign_in_event(
@@ -273,7 +290,9 @@ def sign_out(
                 at=now,
                 client_address=client_address,
             )
-    return bool(ended)
+        return ended
+
+    return bool(db.transact(end))
 
 
 def session_id_of(db: Database, cookie: str | None) -> str | None:
@@ -331,20 +350,28 @@ def check_provider_sign_in(
     key = _provider_key(claims)
     row = db.sign_in_session(key)
     if row is None:
-        with db.write() as tx:
-            if usable:
-                _open_session(tx, key, email, "provider", client_address, now)
-            else:
-                tx.record_sign_in_event(
-                    event="no account",
-                    email=email,
-                    method="provider",
-                    at=now,
-                    client_address=client_address,
-                )
-        if not usable:
-            return ProviderCheck(email=email)
-        return ProviderCheck(user=User(account.email, account.role, account.pathfinder_code))
+        try:
+            with db.write() as tx:
+                if usable:
+                    _open_session(tx, key, email, "provider", client_address, now)
+                else:
+                    tx.record_sign_in_event(
+                        event="no account",
+                        email=email,
+                        method="provider",
+                        at=now,
+                        client_address=client_address,
+                    )
+        except RuleBroken:
+            # Another page run (another tab, another app process) recorded this same sign-in
+            # at the same moment: use theirs.
+            row = db.sign_in_session(key)
+            if row is None:
+                raise
+        else:
+            if not usable:
+                return ProviderCheck(email=email)
+            return ProviderCheck(user=User(account.email, account.role, account.pathfinder_code))
     user, expired = _judge(db, row, key, now)
     if user is not None:
         return ProviderCheck(user=user)
@@ -391,8 +418,11 @@ def use_return(db: Database, key: str | None, *, now: dt.datetime | None = None)
     if not key:
         return None
     now = now or utc_now()
-    with db.write() as tx:
-        return tx.use_sign_in_return(token_hash(key), now=now, not_before=now - RETURN_LIFE)
+    try:
+        with db.write() as tx:
+            return tx.use_sign_in_return(token_hash(key), now=now, not_before=now - RETURN_LIFE)
+    except WriteConflict:
+        return None  # used at the same moment by another page run: it is used
 
 
 # ------------------------------------------------------------------------------------------------

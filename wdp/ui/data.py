@@ -9,7 +9,8 @@ cached, and every database problem turned into one sentence on the page.
 Invariants:
 - A read goes through ``wdp.db``'s ``Database`` (never a driver connection) and is cached per
   database, ``data_version()``, reader's scope, read and arguments: a load through any process
-  shows on the next page run, and a lead's cached answer is never served to anyone else.
+  shows on the next page run, and a lead's cached answer is never served to anyone else. Reads
+  of accounts and sign-ins are not cached (they change without the data version).
 - A missing, empty, busy or unreadable database becomes one ``st.info`` / ``st.error`` sentence
   saying what to do, and the page stops there: never a traceback.
 """
@@ -30,6 +31,7 @@ from wdp.db import (
     DatabaseMissing,
     DatabaseNotSetUp,
     is_named_read,
+    is_versioned_read,
     open_database,
 )
 
@@ -114,6 +116,8 @@ def _answer(name: str, kwargs: dict[str, Any]) -> Any:
         db = reader_database()
         version = db.data_version()
         _upgrade_schema(database_setting(), version)
+        if name not in _COMPUTATIONS and not is_versioned_read(name):
+            return db.read(name, **kwargs)  # accounts, sign-ins: always as they are now
         return _cached(database_setting(), version, db.scope, name, tuple(sorted(kwargs.items())))
 
 
