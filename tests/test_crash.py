@@ -165,9 +165,7 @@ def test_sigkill_at_any_moment_leaves_either_nothing_or_the_whole_return(
         db = databases.copy(reference_db, tmp_path, f"kill_{delay}.duckdb")
         proc = cli("load", str(big_file), "--db", str(db))
         deadline = time.monotonic() + 60
-        while (
-            not _load_began(db, attempts) and proc.poll() is None and time.monotonic() < deadline
-        ):
+        while not _load_began(db, attempts) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002 if isinstance(db, Path) else 0.02)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
