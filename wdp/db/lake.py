@@ -733,6 +733,9 @@ class LakeDatabase(Database):
                 pg.execute(f"SET LOCAL search_path = {HIDDEN_SCHEMA}")  # type: ignore[arg-type]
             return function(PlainConnection(pg), *args, **kwargs)
 
+    def _held(self) -> bool:
+        return bool(getattr(self._engine._local, "session_depth", 0))
+
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[None]:
         # Every thread already keeps its cursor; a session only marks it in use (so a read
@@ -858,6 +861,7 @@ def migrate(engine: _Engine, *, create: bool, timeout: float) -> int:
                         [number, description],
                     )
         _hide_plain_tables(pg)
+    cur.execute("CALL pg_clear_cache()")  # DuckDB's view of the plain tables: as they are now
     return LATEST_VERSION
 
 
