@@ -90,3 +90,16 @@ def test_accounts_cli_adds_lists_and_removes(reference_db: Path) -> None:
     assert etl("accounts", "remove", "new.lead@nhs.net", db=reference_db).returncode == 0
     with open_db(reference_db, read_only=True) as con:
         assert accounts.find_account(con, "new.lead@nhs.net") is None
+
+
+def test_behind_a_trusted_proxy_the_person_is_who_the_proxy_saw(monkeypatch) -> None:
+    from wdp.auth import person_address
+
+    assert person_address("10.0.0.7", "1.2.3.4") == "10.0.0.7"  # no proxy trusted: the peer
+    monkeypatch.setenv("WDP_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.2")
+    assert person_address("127.0.0.1", "203.0.113.9") == "203.0.113.9"
+    # Anything left of what the proxy added could be the browser's own invention.
+    assert person_address("127.0.0.1", "6.6.6.6, 203.0.113.9") == "203.0.113.9"
+    assert person_address("127.0.0.1", "203.0.113.9, 10.0.0.2") == "203.0.113.9"  # two proxies
+    assert person_address("10.0.0.7", "203.0.113.9") == "10.0.0.7"  # not from a proxy: ignored
+    assert person_address("127.0.0.1", None) == "127.0.0.1"

@@ -162,3 +162,19 @@ def read_session(key: str, cookie: str | None, *, max_age_s: float) -> str | Non
 def sign_out_token(key: str, session_id: str) -> str:
     """The sign-out form's token: proves the form came from a page of this session."""
     return hmac.new(key.encode(), f"sign-out:{session_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def person_address(peer: str | None, forwarded_for: str | None) -> str | None:
+    """The person's address: the connecting ``peer``, unless it is a trusted proxy
+    (``WDP_TRUSTED_PROXIES``); then the right-most address in X-Forwarded-For that is not a
+    trusted proxy (what the nearest trusted proxy saw; anything further left the browser could
+    have written itself)."""
+    from wdp.config import trusted_proxies
+
+    trusted = trusted_proxies()
+    if peer is None or peer not in trusted or not forwarded_for:
+        return peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",") if h.strip()]):
+        if hop not in trusted:
+            return hop
+    return peer

@@ -62,6 +62,12 @@ ENVIRONMENT = {
         "BROWSER_PATH",
         "The Chromium that draws board-pack charts; default the `chromium` on the PATH.",
     ),
+    "trusted_proxies": EnvironmentVariable(
+        "WDP_TRUSTED_PROXIES",
+        "Addresses of the proxies in front of the app (comma-separated, e.g. 127.0.0.1): from "
+        "them, X-Forwarded-For says who the person is (sign-in limits count per person, not per "
+        "proxy). Default none: the connecting address is the person's.",
+    ),
 }
 
 
@@ -90,6 +96,11 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     default); for a PostgreSQL URL, the default file's place (only its folder is used)."""
     setting = database_setting(explicit)
     return DEFAULT_DB if is_server_setting(setting) else Path(setting)
+
+
+def trusted_proxies() -> frozenset[str]:
+    """The proxies whose X-Forwarded-For header is believed (``WDP_TRUSTED_PROXIES``)."""
+    return frozenset(a.strip() for a in (_env("trusted_proxies") or "").split(",") if a.strip())
 
 
 def uploads_dir() -> Path:

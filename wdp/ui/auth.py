@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import streamlit as st
 
-from wdp.auth import RETURN_COOKIE, SESSION_COOKIE, User, sign_out_token
+from wdp.auth import RETURN_COOKIE, SESSION_COOKIE, User, person_address, sign_out_token
 from wdp.config import SUPPORT_CONTACT, Colour
 from wdp.db import DatabaseBusy
 from wdp.services import signin
@@ -49,9 +49,11 @@ def session_cookie() -> str | None:
 
 
 def client_address() -> str | None:
-    """The address this browser connects from, as the server sees it (None if unknown)."""
+    """The address this browser connects from (through a trusted proxy: the one the proxy
+    saw; ``wdp.auth.person_address``), None if unknown."""
     address = st.context.ip_address
-    return address if isinstance(address, str) else None
+    peer = address if isinstance(address, str) else None
+    return person_address(peer, st.context.headers.get("X-Forwarded-For"))
 
 
 def provider_configured() -> bool:

@@ -30,7 +30,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from wdp.auth import RETURN_COOKIE, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, sign_out_token
+from wdp.auth import (
+    RETURN_COOKIE,
+    SESSION_COOKIE,
+    SIGN_IN_CSRF_COOKIE,
+    person_address,
+    sign_out_token,
+)
 from wdp.config import SESSION_IDLE_MINUTES, SESSION_MAX_HOURS, Colour, database_setting
 from wdp.db import Database, DatabaseError, open_database
 from wdp.services import signin
@@ -59,7 +65,8 @@ def _database() -> Database:
 
 
 def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    return person_address(peer, request.headers.get("x-forwarded-for"))
 
 
 def _secure(request: Request) -> bool:
