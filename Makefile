@@ -7,13 +7,19 @@ PORT ?= 8501
 # The app and the CLI read WDP_DB when it is set; `make run` builds the sample there if absent.
 DB ?= $(or $(WDP_DB),data/wdp.duckdb)
 SERVE_FLAGS = --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+REPLICAS ?= 2
+APT = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
 
-.PHONY: run dev test lint unit process e2e seed sample bench chromium clean help
+.PHONY: run dev test lint unit process e2e lake seed sample bench chromium postgresql nginx \
+	cluster cluster-stop clean help
 
 help:
 	@echo "make run    start the dashboard on the sample programme at http://localhost:$(PORT)"
 	@echo "make dev    the same, reloading when a source file changes (for development)"
 	@echo "make test   lint and every test (browser tests included), as CI runs them"
+	@echo "make cluster       PostgreSQL, $(REPLICAS) app processes and nginx: http://localhost:8080"
+	@echo "make cluster-stop  stop it all"
 	@echo "make bench  benchmarks at national scale; writes docs/BENCHMARKS.md"
 
 $(PY):
@@ -61,24 +67,54 @@ chromium:
 			fonts-dejavu-core >/dev/null; \
 	fi
 
+# Debian's PostgreSQL and nginx: `make cluster` runs them, and the tests start their own (the
+# suite runs on PostgreSQL storage too). Nothing is installed by hand.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v pg_dump >/dev/null; then \
+		echo "Installing Debian's postgresql (PostgreSQL storage, make cluster, the tests)..."; \
+		$(APT) postgresql >/dev/null; \
+	fi
+
+nginx:
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+		echo "Installing Debian's nginx (make cluster, the tests)..."; \
+		$(APT) nginx >/dev/null; \
+	fi
+
+# Several app processes over PostgreSQL storage, behind nginx (README: Several app processes).
+cluster: $(VENV)/.runtime postgresql nginx
+	@$(MAKE) --no-print-directory chromium || echo "chromium could not be installed: board packs are off until it is."
+	$(PY) deploy/cluster.py start --replicas $(REPLICAS)
+
+cluster-stop:
+	@if [ -x $(PY) ]; then $(PY) deploy/cluster.py stop; else echo "No cluster is running."; fi
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: lint chromium
+# Every test on the embedded DuckDB file, then every test but the browser ones on PostgreSQL
+# storage (the Database contract, loads, pages, CLI, crashes; the cluster tests drive a browser
+# through nginx on it in the first run).
+test: lint chromium postgresql nginx
 	$(PY) -m pytest
+	$(PY) -m pytest --backend lake -m "not e2e"
 
 # Three tiers, all run by `make test`: unit (in one process, a couple of minutes), process (the
 # CLI and other programs in processes of their own, Chromium drawing board-pack charts), e2e
 # (the real app in Chromium). A unit test that starts a process fails and says to mark it.
-unit: $(VENV)/.dev
+unit: $(VENV)/.dev postgresql
 	$(PY) -m pytest -m "not e2e and not process"
 
-process: $(VENV)/.dev chromium
+process: $(VENV)/.dev chromium postgresql nginx
 	$(PY) -m pytest -m process
 
-e2e: $(VENV)/.dev chromium
+e2e: $(VENV)/.dev chromium postgresql nginx
 	$(PY) -m pytest -m e2e
+
+# The same tiers on PostgreSQL storage (make test runs unit and process there too).
+lake: $(VENV)/.dev chromium postgresql nginx
+	$(PY) -m pytest --backend lake -m "not e2e"
 
 # Regenerate the synthetic sample returns in data/sample (deterministic).
 sample: $(VENV)/.runtime
