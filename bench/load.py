@@ -31,6 +31,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import statistics
 import sys
@@ -44,12 +45,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from deploy.cluster import Cluster, app_command, wait_healthy  # noqa: E402
 from deploy.services import free_port, port_open  # noqa: E402
-from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 VIEW_TIMEOUT_S = 60.0
 THINK_S = (0.5, 1.5)
@@ -206,16 +207,17 @@ async def person(base: str, tally: Tally, stop: asyncio.Event) -> None:
             await asyncio.sleep(random.uniform(*THINK_S))
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def level(base: str, people: int, warmup: float, duration: float, pids: list[int]) -> dict:
@@ -223,10 +225,13 @@ async def level(base: str, people: int, warmup: float, duration: float, pids: li
     crowd = [asyncio.create_task(person(base, tally, stop)) for _ in range(people)]
     await asyncio.sleep(warmup)
     tally.measuring = True
-    cpu_before, started = _cpu_seconds(pids), time.perf_counter()
+    before = [_cpu_seconds(pid) for pid in pids]
+    own_before, started = _own_cpu_seconds(), time.perf_counter()
     await asyncio.sleep(duration)
     tally.measuring = False
-    elapsed, cpu = time.perf_counter() - started, _cpu_seconds(pids) - cpu_before
+    elapsed = time.perf_counter() - started
+    each = [_cpu_seconds(pid) - b for pid, b in zip(pids, before, strict=True)]
+    cpu, own = sum(each), _own_cpu_seconds() - own_before
     stop.set()
     await asyncio.wait(crowd, timeout=VIEW_TIMEOUT_S + 5)
     for task in crowd:
@@ -248,6 +253,8 @@ async def level(base: str, people: int, warmup: float, duration: float, pids: li
         "error_kinds": tally.errors,
         "app_cpu_s_per_view": round(cpu / len(times), 3) if times else None,
         "app_cpu_cores_busy": round(cpu / elapsed, 2),
+        "each_process_cores_busy": [round(c / elapsed, 2) for c in each],
+        "load_generator_cores_busy": round(own / elapsed, 2),
     }
 
 
@@ -255,14 +262,16 @@ def _print(row: dict, processes: int | str) -> None:
     print(
         f"{processes!s:>9} {row['people']:>6} {row['views_per_s']:>8.2f} {row['p50_s'] or 0:>7.2f} "
         f"{row['p95_s'] or 0:>7.2f} {row['p99_s'] or 0:>7.2f} {row['errors']:>6} "
-        f"{row['app_cpu_cores_busy']:>6.2f} {row['app_cpu_s_per_view'] or 0:>8.3f}",
+        f"{row['app_cpu_cores_busy']:>6.2f} {row['app_cpu_s_per_view'] or 0:>8.3f} "
+        f"{row['load_generator_cores_busy']:>6.2f}  "
+        + " ".join(f"{c:.2f}" for c in row["each_process_cores_busy"]),
         flush=True,
     )
 
 
 HEADER = (
     f"{'processes':>9} {'people':>6} {'views/s':>8} {'p50 s':>7} {'p95 s':>7} {'p99 s':>7} "
-    f"{'errors':>6} {'cores':>6} {'cpu/view':>8}"
+    f"{'errors':>6} {'cores':>6} {'cpu/view':>8} {'client':>6}  cores per process"
 )
 
 

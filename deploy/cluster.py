@@ -75,7 +75,9 @@ def wait_healthy(url: str, timeout_s: float, *, log: Path | None = None) -> None
     while not healthy(url):
         if time.monotonic() > deadline:
             tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-            raise RuntimeError(f"{url} did not answer its health check in {timeout_s:.0f} s.\n{tail}")
+            raise RuntimeError(
+                f"{url} did not answer its health check in {timeout_s:.0f} s.\n{tail}"
+            )
         time.sleep(0.25)
 
 
@@ -218,9 +220,7 @@ class Cluster:
         for port in self.app_ports:
             self.start_app(port)
         for port in self.app_ports:
-            wait_healthy(
-                self.app_url(port), HEALTH_TIMEOUT_S, log=self.folder / f"app-{port}.log"
-            )
+            wait_healthy(self.app_url(port), HEALTH_TIMEOUT_S, log=self.folder / f"app-{port}.log")
         log(f"{self.replicas} app processes on ports {', '.join(map(str, self.app_ports))}")
 
     def start_nginx(self, *, log=print) -> None:
@@ -237,7 +237,10 @@ error_log {prefix}/logs/error.log warn;
 worker_processes auto;
 events {{ worker_connections 4096; }}
 http {{
-    access_log {prefix}/logs/access.log;
+    # Which process answered each request (and for whom: the route cookie), for the tests.
+    log_format routed '$remote_addr [$time_local] "$request" $status route=$cookie_wdp_route '
+                      'upstream=$upstream_addr';
+    access_log {prefix}/logs/access.log routed;
     client_body_temp_path {prefix}/tmp/body;
     proxy_temp_path {prefix}/tmp/proxy;
     fastcgi_temp_path {prefix}/tmp/fastcgi;
