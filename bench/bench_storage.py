@@ -38,7 +38,8 @@ READS = {
     "database_summary": {},
     "pathfinder_overview": {},
     "submission_history": {},
-    "champions_by_month": {},
+    "champions_by_month": {"period_end": None, "pathfinder": None},
+    "pathfinder_figures": {"programme": "breast", "measure": "coverage"},
 }
 
 
