@@ -50,7 +50,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from deploy.cluster import Cluster, app_command, wait_healthy  # noqa: E402
-from deploy.services import free_port, port_open  # noqa: E402
+from deploy.services import free_port, free_port_block  # noqa: E402
 
 VIEW_TIMEOUT_S = 60.0
 THINK_S = (0.5, 1.5)
@@ -96,6 +96,19 @@ class Tally:
             self.times.append(seconds)
 
 
+@dataclass
+class Visitor:
+    """One simulated person's own record (for tests that follow people through a failure):
+    their proxy route cookie and every view as (monotonic time, problem or None, signed in)."""
+
+    email: str = ""
+    route: str | None = None
+    views: list[tuple[float, str | None, bool]] = field(default_factory=list)
+
+    def saw(self, problem: str | None, signed_in: bool) -> None:
+        self.views.append((time.monotonic(), problem, signed_in))
+
+
 def _pick(options):
     return random.choices([o[:-1] for o in options], weights=[o[-1] for o in options])[0]
 
@@ -125,11 +138,21 @@ def _problems(msg: ForwardMsg) -> str | None:
     return None
 
 
-async def _run_page(ws, request: bytes) -> tuple[float, str | None, ForwardMsg | None]:
-    """Send a rerun and read until its run finishes; (seconds, problem, navigation msg)."""
+@dataclass
+class Run:
+    """One page run as the client saw it."""
+
+    seconds: float
+    problem: str | None
+    navigation: ForwardMsg | None
+    signed_in: bool  # the sidebar said "Signed in as"
+
+
+async def _run_page(ws, request: bytes) -> Run:
+    """Send a rerun and read until its run finishes."""
     start = time.perf_counter()
     await ws.send(request)
-    problem, navigation = None, None
+    problem, navigation, signed_in = None, None, False
     while True:
         raw = await asyncio.wait_for(ws.recv(), VIEW_TIMEOUT_S)
         msg = ForwardMsg()
@@ -138,17 +161,28 @@ async def _run_page(ws, request: bytes) -> tuple[float, str | None, ForwardMsg |
         problem = problem or _problems(msg)
         if kind == "navigation":
             navigation = msg
+        if kind == "delta" and msg.delta.new_element.WhichOneof("type") == "markdown":
+            signed_in = signed_in or "Signed in as" in msg.delta.new_element.markdown.body
         if kind == "script_finished":
-            if msg.script_finished in (
+            if msg.script_finished not in (
                 ForwardMsg.FINISHED_SUCCESSFULLY,
                 ForwardMsg.FINISHED_EARLY_FOR_RERUN,
             ):
-                return time.perf_counter() - start, problem, navigation
-            return time.perf_counter() - start, problem or "script did not finish", navigation
+                problem = problem or "script did not finish"
+            return Run(time.perf_counter() - start, problem, navigation, signed_in)
 
 
-async def person(base: str, tally: Tally, stop: asyncio.Event) -> None:
+async def person(
+    base: str, tally: Tally, stop: asyncio.Event, visitor: Visitor | None = None
+) -> None:
     email, password = _pick(PEOPLE)
+    visitor = visitor or Visitor()
+    visitor.email = email
+
+    def failed(kind: str) -> None:
+        tally.error(kind)
+        visitor.saw(kind, False)
+
     ws_base = base.replace("http", "ws", 1)
     async with httpx.AsyncClient(base_url=base, timeout=VIEW_TIMEOUT_S) as http:
         try:  # sign in once, through the form, as a person does
@@ -159,11 +193,12 @@ async def person(base: str, tally: Tally, stop: asyncio.Event) -> None:
                 data={"email": email, "password": password, "csrf": token, "next": "/"},
             )
             if signed.status_code != 303:
-                tally.error(f"sign-in {signed.status_code}")
+                failed(f"sign-in {signed.status_code}")
                 return
         except (httpx.HTTPError, AttributeError):
-            tally.error("sign-in failed")
+            failed("sign-in failed")
             return
+        visitor.route = http.cookies.get("wdp_route")
         while not stop.is_set():
             page, query = _pick(PAGES)[0], random.choice(FILTERS)
             start = time.perf_counter()
@@ -177,33 +212,33 @@ async def person(base: str, tally: Tally, stop: asyncio.Event) -> None:
                     max_size=None,
                     open_timeout=VIEW_TIMEOUT_S,
                 ) as ws:
-                    _, problem, navigation = await _run_page(ws, _rerun(page, query))
+                    run = await _run_page(ws, _rerun(page, query))
                     tally.view(time.perf_counter() - start)  # arriving: HTML, session, page
-                    if problem:
-                        tally.error(problem)
+                    visitor.saw(run.problem, run.signed_in)
+                    if run.problem:
+                        tally.error(run.problem)
                     hashes = {
                         p.url_pathname: p.page_script_hash
-                        for p in (navigation.navigation.app_pages if navigation else [])
+                        for p in (run.navigation.navigation.app_pages if run.navigation else [])
                     }
                     for _ in range(random.randint(*VIEWS_PER_VISIT) - 1):
                         await asyncio.sleep(random.uniform(*THINK_S))
                         if stop.is_set():
                             break
                         page, query = _pick(PAGES)[0], random.choice(FILTERS)
-                        seconds, problem, _ = await _run_page(
-                            ws, _rerun(page, query, hashes.get(page, ""))
-                        )
-                        tally.view(seconds)
-                        if problem:
-                            tally.error(problem)
+                        run = await _run_page(ws, _rerun(page, query, hashes.get(page, "")))
+                        tally.view(run.seconds)
+                        visitor.saw(run.problem, run.signed_in)
+                        if run.problem:
+                            tally.error(run.problem)
             except TimeoutError:
-                tally.error("no answer in 60 s")
+                failed("no answer in 60 s")
             except (OSError, httpx.HTTPError) as error:
-                tally.error(f"connection: {type(error).__name__}")
+                failed(f"connection: {type(error).__name__}")
             except Exception as error:  # a dropped websocket, a refused handshake
                 if os.environ.get("WDP_LOAD_DEBUG"):
                     raise
-                tally.error(f"{type(error).__name__}")
+                failed(f"{type(error).__name__}")
             await asyncio.sleep(random.uniform(*THINK_S))
 
 
@@ -288,7 +323,7 @@ def run_levels(base: str, people: list[int], args, pids: list[int], label) -> li
 def cluster_runs(args) -> list[dict]:
     folder = Path(tempfile.mkdtemp(prefix="wdp-load-"))
     folder.chmod(0o755)  # (PostgreSQL runs as its own user inside it)
-    base_port = _free_block(max(args.processes))
+    base_port = free_port_block(max(args.processes))
     cluster = Cluster(
         folder=folder,
         replicas=1,
@@ -320,13 +355,6 @@ def cluster_runs(args) -> list[dict]:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
     return rows
-
-
-def _free_block(size: int) -> int:
-    for start in range(18600, 19600, 10):
-        if not any(port_open(start + i) for i in range(size)):
-            return start
-    raise RuntimeError("no free block of ports for the app processes")
 
 
 def watcher_runs(args) -> list[dict]:

@@ -34,6 +34,14 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
+def free_port_block(size: int, *, first: int = 18600, last: int = 19600) -> int:
+    """The first of ``size`` consecutive free ports (a cluster's app processes)."""
+    for start in range(first, last, 10):
+        if not any(port_open(start + i) for i in range(size)):
+            return start
+    raise RuntimeError(f"No {size} consecutive free ports between {first} and {last}.")
+
+
 def postgres_bin() -> Path | None:
     """Debian's PostgreSQL server programs (the newest installed), or None."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version_key)

@@ -14,13 +14,12 @@ that drive a browser.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
+
+from deploy.cluster import app_command, healthy
+from deploy.services import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH_TIMEOUT_S = 60.0
@@ -41,20 +40,6 @@ class AppServerError(RuntimeError):
     """The app did not start; the message says why and holds the server's output."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def start_app(
     db: Path,
     log: Path,
@@ -67,24 +52,7 @@ def start_app(
     ``secrets``: a secrets file of this server's own (an ``[auth]`` section, say)."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard.py",
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-        *(["--secrets.files", str(secrets)] if secrets else []),
-    ]
+    command = [*app_command(port), *(["--secrets.files", str(secrets)] if secrets else [])]
     env = {**os.environ, "WDP_DB": str(db)}
     with log.open("wb") as output:  # the child keeps its own copy of the file descriptor
         server = subprocess.Popen(

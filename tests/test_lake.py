@@ -244,6 +244,47 @@ def test_a_server_restart_during_a_load_leaves_it_whole_or_absent_and_the_retry_
     assert len(current_returns(setting)) == len(before) + 1
 
 
+def test_a_person_uploading_when_the_server_restarts_is_told_to_confirm_again_and_it_lands(
+    own_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Upload page (as a lead uses it) when PostgreSQL restarts inside the load's
+    transaction: nothing of the return is saved, the lead reads that nothing was loaded and to
+    confirm again, and the confirmation after that lands."""
+    import wdp.db.writes as writes
+    from tests.apptest import signed_in, upload
+
+    setting = pg.new_database(own_server, tmp_path / "lake")
+    seed(open_database(setting, create=True))
+    before = current_returns(setting)
+    original, restarts = writes._insert_frame, []
+
+    def restarting(con, table, frame):
+        original(con, table, frame)
+        if table == "risk" and not restarts:  # every row written, not yet committed
+            restarts.append(table)
+            own_server.restart()  # every connection ends, as in a crash or a failover
+
+    monkeypatch.setattr(writes, "_insert_frame", restarting)
+    good = write_valid_return(tmp_path / "stoke.xlsx", Q1.next().next().next().next().next())
+    at = signed_in(monkeypatch, setting, "lead.stoke@example.nhs.uk", "demo-lead-stoke")
+    upload(at, good)
+    assert any("The return is valid" in s.value for s in at.success)
+    confirm = next(b for b in at.button if b.label.startswith("Confirm"))
+    confirm.click().run(timeout=60)
+    assert restarts and not at.exception
+    told = " ".join(e.value for e in at.error)
+    assert "not answering" in told and "Nothing was loaded" in told and "confirm again" in told
+    assert current_returns(setting) == before  # absent: nothing of it was saved
+
+    confirm = next(b for b in at.button if b.label.startswith("Confirm"))
+    confirm.click().run(timeout=60)
+    assert not at.exception and not at.error
+    assert any("Loaded" in s.value for s in at.success)
+    after = current_returns(setting)
+    assert len(after) == len(before) + 1
+    assert ("WDP-STK", Q1.next().next().next().next().next().label) in [r[:2] for r in after]
+
+
 def test_a_server_that_is_not_there_is_explained(tmp_path: Path) -> None:
     url = f"postgresql://postgres@127.0.0.1:{free_port()}/wdp"
     with pytest.raises(DatabaseUnavailable, match="not answering"):
