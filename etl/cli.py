@@ -470,7 +470,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     manifest = services.restore(Path(args.backup), args.db, force=args.force)
     print(
-        f"Restored the backup of {manifest['created_at']} to {args.db}: "
+        f"Restored the backup of {manifest['created_at']} to {open_database(args.db).name}: "
         f"{len(manifest['tables'])} tables, every one matching the backup's manifest."
     )
     return EXIT_OK
