@@ -10,6 +10,18 @@ Per file: the same file again is ``unchanged``; a new export of an indicator rep
 one transaction; a file of another layout is ``rejected`` naming the missing columns, and nothing is
 loaded. The report proves our statistics: our Wilson limits and England judgements, computed from
 Count and Denominator, against the ones the publisher printed in the same file.
+
+Areas: local-authority-style rows (England, regions, counties, districts, unitary authorities) as
+before, their retired codes mapped to today's; GP practices (Fingertips area type "GPs", ODS codes
+such as A81001) are kept as the ``gp_practice`` level, their codes as published (never mapped
+through the ONS code changes); PCN, sub-ICB, ICB and NHS region rows get levels of their own.
+
+Several indicators in one file (a Fingertips profile or multi-indicator download): every indicator
+in it is imported, each replacing that indicator's rows, all in one transaction (all or none).
+The report's figures are the whole file's; ``indicators`` lists one report per indicator (its
+``status`` imported or unchanged), and the top-level ``indicator_id`` and ``indicator_name`` are
+null, since no one indicator describes the file. The file is ``unchanged`` when every indicator in
+it was last imported from this same file.
 """
 
 from __future__ import annotations
@@ -27,6 +39,8 @@ from wdp.files import file_sha256
 Status = Literal["imported", "unchanged", "rejected"]
 PROGRAMMES = ("breast", "cervical", "bowel")
 MEASURES = ("coverage", "uptake", "first-time attendance")
+# An indicator whose name ends so is generated, not published (the sample programme's GP panel).
+SYNTHETIC_SUFFIX = "(synthetic)"
 
 
 @dataclass
@@ -79,6 +93,7 @@ def import_file(
     indicator_id: int | None = None,
     indicator_name: str | None = None,
     imported_by: str | None = None,
+    synthetic: bool = False,
 ) -> ImportReport:
     """Import one export. Never raises for a bad file: the report says what was wrong.
 
@@ -102,7 +117,7 @@ def import_file(
     with ThreadPoolExecutor(max_workers=1) as pool, db.session(write=True):
         audit["_digest"] = pool.submit(file_sha256, path)
         try:
-            return _import(db, path, report, audit, indicator_id, indicator_name)
+            return _import(db, path, report, audit, indicator_id, indicator_name, synthetic)
         except OSError as error:
             report.errors.append(f"The file could not be read: {error.strerror}.")
             return report
@@ -135,7 +150,9 @@ def _reject(
     return report
 
 
-def _import(db: Database, path, report, audit, indicator_id, indicator_name) -> ImportReport:
+def _import(
+    db: Database, path, report, audit, indicator_id, indicator_name, synthetic
+) -> ImportReport:
     if path.suffix.lower() not in (".csv", ".txt"):
         return _reject(
             db,
@@ -179,36 +196,71 @@ def _import(db: Database, path, report, audit, indicator_id, indicator_name) -> 
         return _reject(db, report, audit, f"{path.name} could not be read as a CSV file ({error}).")
     with db.write() as tx:
         found = tx.staged_indicators()
-    ids = [i for i, _, _ in found if i is not None]
-    if len(ids) != 1:
-        what = "no indicator id" if not ids else f"{len(ids)} indicators ({ids[:5]})"
+    named = {i: n for i, n, _ in found if i is not None}
+    if not named:
         return _reject(
             db,
             report,
             audit,
-            f"{path.name} holds {what}; an import takes one "
-            "indicator per file ('all data for one indicator').",
+            f"{path.name} holds no indicator id; an export names its indicator in every row "
+            "('Indicator ID').",
         )
-    report.indicator_id = ids[0]
-    report.indicator_name = next(n for i, n, _ in found if i == ids[0])
-    audit["indicator_id"] = report.indicator_id
+    if len(named) == 1:
+        report.indicator_id, report.indicator_name = next(iter(named.items()))
+        audit["indicator_id"] = report.indicator_id
     with db.write() as tx:
         report.details = tx.staged_report()
+        if len(named) > 1:  # a profile download: every indicator in it, each with its report
+            report.details["indicators"] = [
+                {"indicator_id": i, "indicator_name": n, **tx.staged_report(indicator_id=i)}
+                for i, n in named.items()
+            ]
     _settle(audit)
-    if db.indicator_fingerprint(report.indicator_id) == audit["content_sha256"]:
+    unchanged = {i for i in named if db.indicator_fingerprint(i) == audit["content_sha256"]}
+    for entry in report.details.get("indicators", []):
+        entry["status"] = "unchanged" if entry["indicator_id"] in unchanged else "imported"
+    if len(unchanged) == len(named):
         report.status = "unchanged"
         with db.write() as tx:
             tx.record_import({**audit, "status": "unchanged", "report": report.as_dict()})
         return report
-    if report.details["rows_loaded"] == 0:
-        return _reject(db, report, audit, f"{path.name} has no rows with a value to load.")
-    indicator = {
-        "indicator_id": report.indicator_id,
-        "indicator_name": report.indicator_name,
-        "layout": layout,
-        **describe_indicator(report.indicator_name or ""),
-    }
+    empty = [
+        i
+        for i, figures in _per_indicator(report).items()
+        if figures["rows_loaded"] == 0 and i not in unchanged
+    ]
+    if empty:
+        what = (
+            f"{path.name} has no rows with a value to load"
+            if len(named) == 1
+            else f"{path.name} has no rows with a value to load for indicator(s) "
+            f"{', '.join(map(str, empty))}; nothing in it was loaded"
+        )
+        return _reject(db, report, audit, what + ".")
     report.status = "imported"
-    with db.write() as tx:
-        tx.replace_indicator(indicator=indicator, report=report.as_dict(), audit=audit)
+    replaced = [
+        (
+            {
+                "indicator_id": i,
+                "indicator_name": name,
+                "layout": layout,
+                "is_synthetic": synthetic or (name or "").lower().endswith(SYNTHETIC_SUFFIX),
+                **describe_indicator(name or ""),
+            },
+            figures,
+        )
+        for i, figures in _per_indicator(report).items()
+        if i not in unchanged
+        for name in (named[i],)
+    ]
+    with db.write() as tx:  # every indicator in the file, or none of them
+        tx.replace_indicators(indicators=replaced, report=report.as_dict(), audit=audit)
     return report
+
+
+def _per_indicator(report: ImportReport) -> dict[int, dict[str, Any]]:
+    """Each indicator's figures: the file's own for a one-indicator file."""
+    entries = report.details.get("indicators")
+    if entries is None:
+        return {report.indicator_id: report.as_dict()}  # type: ignore[dict-item]
+    return {e["indicator_id"]: e for e in entries}

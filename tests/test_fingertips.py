@@ -253,13 +253,192 @@ def test_any_indicator_in_the_same_layout_loads(reference_db: Path, tmp_path: Pa
     assert meta == ("bowel", "uptake")
 
 
-def test_a_file_mixing_indicators_is_refused(reference_db: Path, tmp_path: Path) -> None:
+def mixed(tmp_path: Path, name: str = "mixed.csv") -> Path:
+    """The cervical export with every other row re-labelled as a second indicator (as a
+    Fingertips profile download holds several)."""
+
     def mix(i: int, row: dict) -> None:
         if i % 2:
             row["Indicator ID"] = "12345"
+            row["Indicator Name"] = "Cancer screening uptake: cervical cancer (made up)"
 
-    report = run_import(reference_db, rewrite(CERVICAL_27, tmp_path / "mixed.csv", mix))
-    assert report["status"] == "rejected" and "one indicator per file" in report["errors"][0]
+    return rewrite(CERVICAL_27, tmp_path / name, mix)
+
+
+def indicator_rows(setting) -> dict[int, int]:
+    with open_db(setting, read_only=True) as con:
+        return dict(
+            con.execute(
+                "SELECT indicator_id, count(*) FROM public_indicator_value GROUP BY 1"
+            ).fetchall()
+        )
+
+
+def test_a_file_with_several_indicators_imports_each_with_its_own_report(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    report = run_import(reference_db, mixed(tmp_path))
+    assert report["status"] == "imported"
+    assert (report["indicator_id"], report["indicator_name"]) == (None, None)
+    assert report["rows_read"] == 6102  # the file's own figures, as for one indicator
+    each = {e["indicator_id"]: e for e in report["indicators"]}
+    assert set(each) == {93560, 12345}
+    assert each[12345]["indicator_name"].endswith("(made up)")
+    assert {e["status"] for e in each.values()} == {"imported"}
+    assert sum(e["rows_read"] for e in each.values()) == 6102
+    assert sum(e["rows_loaded"] for e in each.values()) == report["rows_loaded"]
+    for entry in each.values():
+        assert {"rows_skipped", "ci_check", "england_comparison"} <= set(entry)
+        assert entry["ci_check"]["rows_beyond_rounding_95"] == 0
+    assert indicator_rows(reference_db) == {i: e["rows_loaded"] for i, e in each.items()}
+    with open_db(reference_db, read_only=True) as con:
+        meta = con.execute(
+            "SELECT indicator_id, programme, measure, is_synthetic FROM public_indicator ORDER BY 1"
+        ).fetchall()
+        imports = con.execute("SELECT status, indicator_id FROM public_import").fetchall()
+    assert meta == [(12345, "cervical", "uptake", False), (93560, "cervical", "coverage", False)]
+    assert imports == [("imported", None)]  # one audit row per file
+
+
+def test_several_indicators_again_are_unchanged_and_each_is_replaced_by_a_newer_file(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    run_import(reference_db, CERVICAL_27)
+    alone = indicator_rows(reference_db)[93560]
+    assert run_import(reference_db, mixed(tmp_path))["status"] == "imported"
+    replaced = indicator_rows(reference_db)
+    assert replaced[93560] < alone  # the file's half of 93560 replaced the whole export's
+    with open_db(reference_db, read_only=True) as con:
+        before = public_tables(con)
+    again = run_import(reference_db, mixed(tmp_path))
+    assert again["status"] == "unchanged"
+    assert {e["status"] for e in again["indicators"]} == {"unchanged"}
+    with open_db(reference_db, read_only=True) as con:
+        assert public_tables(con) == before
+    # One of them imported again from elsewhere: the mixed file then replaces that one only
+    # (each indicator is unchanged exactly when its rows came from this very file).
+    run_import(reference_db, CERVICAL_27)
+    third = run_import(reference_db, mixed(tmp_path))
+    statuses = {e["indicator_id"]: e["status"] for e in third["indicators"]}
+    assert third["status"] == "imported"
+    assert statuses == {93560: "imported", 12345: "unchanged"}
+    assert indicator_rows(reference_db) == replaced
+
+
+def test_a_several_indicator_file_loads_all_of_them_or_none(
+    reference_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wdp.db import public
+
+    run_import(reference_db, CERVICAL_27)
+    with open_db(reference_db, read_only=True) as con:
+        before = public_tables(con)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the machine stopped half-way")
+
+    # The audit row is written after every indicator's rows: failing there undoes them all.
+    monkeypatch.setattr(public, "_insert_import", fail)
+    with pytest.raises(RuntimeError, match="half-way"):
+        run_import(reference_db, mixed(tmp_path))
+    monkeypatch.undo()
+    with open_db(reference_db, read_only=True) as con:
+        assert public_tables(con) == before
+
+
+def test_an_indicator_with_nothing_to_load_refuses_the_whole_file(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    def blank_second(i: int, row: dict) -> None:
+        if i % 2:
+            row["Indicator ID"], row["Value"] = "12345", ""
+
+    report = run_import(reference_db, rewrite(CERVICAL_27, tmp_path / "blank.csv", blank_second))
+    assert report["status"] == "rejected"
+    assert "indicator(s) 12345" in report["errors"][0]
+    assert indicator_rows(reference_db) == {}
+
+
+def test_a_file_without_any_indicator_id_is_refused(reference_db: Path, tmp_path: Path) -> None:
+    def unnamed(i: int, row: dict) -> None:
+        row["Indicator ID"] = ""
+
+    report = run_import(reference_db, rewrite(CERVICAL_27, tmp_path / "unnamed.csv", unnamed))
+    assert report["status"] == "rejected" and "no indicator id" in report["errors"][0]
+
+
+HEADER = CERVICAL_27.open(encoding="utf-8-sig").readline().strip().split(",")
+GP_INDICATOR = (91340, "Cancer screening uptake: breast cancer (aged 50 to 70 years old)")
+
+
+def gp_export(path: Path, rows: list[tuple[str, str, str, str, int, int]], *, ident=GP_INDICATOR):
+    """A GP-level export in the Fingertips layout: (area code, name, area type, parent code,
+    count, denominator) for 2017/18 and 2018/19 (the second year's counts one higher)."""
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.DictWriter(f, fieldnames=HEADER)
+        writer.writeheader()
+        for year in (2017, 2018):
+            for code, name, area_type, parent, count, denominator in rows:
+                count += year - 2017
+                low, high = wilson_interval(count, denominator)
+                writer.writerow(
+                    {h: "" for h in HEADER}
+                    | {
+                        "Indicator ID": ident[0],
+                        "Indicator Name": ident[1],
+                        "Parent Code": parent,
+                        "Area Code": code,
+                        "Area Name": name,
+                        "Area Type": area_type,
+                        "Sex": "Female",
+                        "Age": "50-70 yrs",
+                        "Time period": f"{year}/{(year + 1) % 100:02d}",
+                        "Value": 100 * count / denominator,
+                        "Lower CI 95.0 limit": low,
+                        "Upper CI 95.0 limit": high,
+                        "Count": count,
+                        "Denominator": denominator,
+                        "Time period Sortable": year * 10000,
+                        "Time period range": "1y",
+                    }
+                )
+    return path
+
+
+GP_ROWS = [
+    ("E92000001", "England", "England", "", 1_400_000, 2_000_000),
+    ("U12345", "Example PCN", "PCNs", "E38000123", 1_300, 2_000),
+    ("A81001", "The Densham Surgery", "GPs", "U12345", 600, 1_000),
+    ("M83038", "Orchard Surgery", "GPs", "U12345", 790, 1_000),
+    ("E85001", "A practice whose code starts with E", "GPs", "U12345", 640, 1_000),
+]
+
+
+def test_gp_practice_rows_are_kept_as_practices_and_never_recoded(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    report = run_import(reference_db, gp_export(tmp_path / "gp.csv", GP_ROWS))
+    assert report["status"] == "imported" and report["indicator_id"] == 91340
+    assert report["rows_loaded"] == 10 and report["gp_practice_rows"] == 6
+    assert report["old_codes_mapped"] == 0
+    assert report["ci_check"]["rows_beyond_rounding_95"] == 0
+    with open_db(reference_db, read_only=True) as con:
+        rows = con.execute(
+            "SELECT area_code, current_area_code, area_type, published_area_type, "
+            "compared_to_england FROM public_indicator_value WHERE time_period = '2017/18' "
+            "ORDER BY area_code"
+        ).fetchall()
+    assert rows == [
+        ("A81001", "A81001", "gp_practice", "GPs", "worse"),
+        ("E85001", "E85001", "gp_practice", "GPs", "worse"),
+        ("E92000001", "E92000001", "england", "England", "not_compared"),
+        ("M83038", "M83038", "gp_practice", "GPs", "better"),
+        ("U12345", "U12345", "pcn", "PCNs", "worse"),
+    ]
+    run_import(reference_db, CERVICAL_27)
+    with open_db(reference_db, read_only=True) as con:
+        # the league tables and maps list only indicators with areas to rank
+        assert db_on(con).public_indicators()["indicator_id"].tolist() == [93560]
 
 
 def test_indicator_names_say_programme_and_measure() -> None:

@@ -77,6 +77,16 @@ LAYOUTS: dict[str, dict[str, str | None]] = {
 
 # Published area types that are not places (ONS area classifications): skipped, and said so.
 NON_GEOGRAPHIC_TYPES = ("ons 2011 group", "ons 2011 subgroup")
+# GP practices: Fingertips calls the area type "GPs" (area type id 7); an ODS practice code is a
+# letter and five digits (A81001, P81103, Y01008; the letters in use are A-P and Y, so a PCN's
+# U12345 is not one). Either makes a row a practice's.
+GP_AREA_TYPES = ("gps", "gp", "gp practice", "gp practices")
+GP_CODE = "[A-HJ-NPY][0-9]{5}"
+GP_LEVEL = "gp_practice"
+# Area levels whose codes are NHS or ODS codes, not ONS local-authority codes: never mapped
+# through the ONS code changes.
+NOT_ONS_LEVELS = (GP_LEVEL, "pcn", "sub_icb", "icb", "nhs_region")
+GP_ROWS = f"area_type = '{GP_LEVEL}'"
 
 # Staging objects (temporary, per connection): the typed rows as read from the file, the keys
 # repeated across hierarchies, England's values, and two views that finish each row's
@@ -228,6 +238,15 @@ def stage_rows(
                         THEN 'count and denominator impossible'
                 END AS skip_reason,
                 CASE
+                    -- GP practices (Fingertips area type "GPs"; ODS codes such as A81001): a
+                    -- level of their own, never mapped through the ONS code changes
+                    WHEN lower(t.published_area_type) IN {GP_AREA_TYPES}
+                         OR regexp_full_match(t.area_code, '{GP_CODE}') THEN '{GP_LEVEL}'
+                    WHEN lower(t.published_area_type) IN ('pcns', 'pcn')
+                         OR regexp_full_match(t.area_code, 'U[0-9]{{5}}') THEN 'pcn'
+                    WHEN t.area_code LIKE 'E38%' THEN 'sub_icb'
+                    WHEN t.area_code LIKE 'E54%' THEN 'icb'
+                    WHEN t.area_code LIKE 'E40%' THEN 'nhs_region'
                     WHEN t.area_code LIKE 'E92%' THEN 'england'
                     WHEN t.area_code LIKE 'E12%' THEN 'region'
                     WHEN t.area_code LIKE 'E10%' THEN 'county'
@@ -270,10 +289,11 @@ def stage_rows(
         f"WHERE {TYPED}.skip_reason IS NULL AND {on_key} AND {TYPED}.rowid <> r.first_rowid"
     )
     # Codes retired since publication, mapped to today's (only those rows are updated).
+    # (Local-authority-style rows only: a practice, PCN or NHS code is never an ONS code.)
     con.execute(
         f"UPDATE {TYPED} SET current_area_code = a.current_code FROM ref_area a "
         f"WHERE a.area_code = {TYPED}.area_code AND a.current_code IS NOT NULL "
-        f"AND a.current_code <> {TYPED}.area_code"
+        f"AND a.current_code <> {TYPED}.area_code AND {TYPED}.area_type NOT IN {NOT_ONS_LEVELS}"
     )
     # England's own value for the same indicator, period, sex and age
     con.execute(
@@ -321,12 +341,17 @@ def staged_indicators(con: duckdb.DuckDBPyConnection) -> list[tuple[int | None, 
 
 
 @write
-def staged_report(con: duckdb.DuckDBPyConnection, *, sample: int = 10) -> dict[str, Any]:
-    """Counts, skips, and how our intervals and judgements compare with the publisher's."""
+def staged_report(
+    con: duckdb.DuckDBPyConnection, *, sample: int = 10, indicator_id: int | None = None
+) -> dict[str, Any]:
+    """Counts, skips, and how our intervals and judgements compare with the publisher's: for
+    the whole file, or for one of the indicators in it (a file may hold several)."""
     one = lambda sql: con.execute(sql).fetchone()  # noqa: E731
+    # Which rows: the whole file, or one indicator's (an int from the file: safe to inline).
+    only = "true" if indicator_id is None else f"indicator_id = {int(indicator_id)}"
     # (the rows are read from the stored table: only England comparisons need the view's join)
     reasons = con.execute(
-        f"SELECT skip_reason, count(*) FROM {TYPED} GROUP BY 1 ORDER BY 2 DESC"
+        f"SELECT skip_reason, count(*) FROM {TYPED} WHERE {only} GROUP BY 1 ORDER BY 2 DESC"
     ).fetchall()
     rows_read = sum(n for _, n in reasons)
     rows_loaded = sum(n for reason, n in reasons if reason is None)
@@ -334,26 +359,31 @@ def staged_report(con: duckdb.DuckDBPyConnection, *, sample: int = 10) -> dict[s
     breakdowns = dict(
         con.execute(
             f"SELECT category_type, count(*) FROM {TYPED} WHERE skip_reason IS NULL "
-            "AND category_type <> '' GROUP BY 1 ORDER BY 1"
+            f"AND category_type <> '' AND {only} GROUP BY 1 ORDER BY 1"
         ).fetchall()
     )
     mapped = one(
-        f"SELECT count(*) FROM {TYPED} WHERE skip_reason IS NULL AND current_area_code <> area_code"
+        f"SELECT count(*) FROM {TYPED} WHERE skip_reason IS NULL "
+        f"AND current_area_code <> area_code AND {only}"
     )[0]
-    ci = _ci_check(con, sample=sample)
-    england = _england_check(con, sample=sample)
+    gp_rows = one(
+        f"SELECT count(*) FROM {TYPED} WHERE skip_reason IS NULL AND {GP_ROWS} AND {only}"
+    )[0]
+    ci = _ci_check(con, sample=sample, only=only)
+    england = _england_check(con, sample=sample, only=only)
     return {
         "rows_read": rows_read,
         "rows_loaded": rows_loaded,
         "rows_skipped": skipped,
         "breakdowns_kept": breakdowns,
         "old_codes_mapped": mapped,
+        "gp_practice_rows": gp_rows,
         "ci_check": ci,
         "england_comparison": england,
     }
 
 
-def _ci_check(con: duckdb.DuckDBPyConnection, *, sample: int) -> dict[str, Any]:
+def _ci_check(con: duckdb.DuckDBPyConnection, *, sample: int, only: str) -> dict[str, Any]:
     """Our limits against the published ones; 'beyond rounding' allows half the last printed
     decimal place. Disagreements get the likeliest reason we can find."""
     con.execute(
@@ -377,7 +407,7 @@ def _ci_check(con: duckdb.DuckDBPyConnection, *, sample: int) -> dict[str, Any]:
                abs(100 * count / denominator - value) > 0.5 * 10 ^ (-least(decimals_value, 6))
                    AS value_inconsistent
         FROM {TYPED}
-        WHERE skip_reason IS NULL AND lower_95 IS NOT NULL
+        WHERE skip_reason IS NULL AND lower_95 IS NOT NULL AND {only}
         """
     )
     compared_95, compared_998, max_95, max_998, beyond_95, beyond_998 = con.execute(
@@ -455,7 +485,7 @@ def _likely_reason(value_inconsistent: bool, bad_95: bool, implied_z_998: float 
     return "unexplained"
 
 
-def _england_check(con: duckdb.DuckDBPyConnection, *, sample: int) -> dict[str, Any]:
+def _england_check(con: duckdb.DuckDBPyConnection, *, sample: int, only: str) -> dict[str, Any]:
     """Our Better/Similar/Worse against the publisher's, where the publisher judged."""
     # One pass over the view (it joins England's values): counts, and the first disagreements.
     compared, agree, first = con.execute(
@@ -468,7 +498,7 @@ def _england_check(con: duckdb.DuckDBPyConnection, *, sample: int) -> dict[str, 
                ) FILTER (published_compared <> compared_to_england)
         FROM {ROWS}
         WHERE skip_reason IS NULL AND published_compared IN ('better', 'similar', 'worse')
-          AND compared_to_england <> 'not_compared'
+          AND compared_to_england <> 'not_compared' AND {only}
         """,
         [sample],
     ).fetchone()
@@ -532,6 +562,20 @@ def replace_indicator(
     audit: dict[str, Any],
 ) -> int:
     """Swap in the staged rows for one indicator and record the import (in one transaction)."""
+    return replace_indicators(con, indicators=[(indicator, report)], report=report, audit=audit)
+
+
+@write
+def replace_indicators(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    indicators: list[tuple[dict[str, Any], dict[str, Any]]],
+    report: dict[str, Any],
+    audit: dict[str, Any],
+) -> int:
+    """Swap in the staged rows of each indicator (with its own report) and record the file's
+    import once, in the caller's one transaction: a file holding several indicators replaces
+    all of them or none. Returns the rows inserted."""
     names = ", ".join(VALUE_COLUMNS)
     select = ", ".join(
         "published_compared AS published_compared_to_england"
@@ -539,34 +583,37 @@ def replace_indicator(
         else c
         for c in VALUE_COLUMNS
     )
-    con.execute(
-        "DELETE FROM public_indicator_value WHERE indicator_id = ?", [indicator["indicator_id"]]
-    )
-    loaded = con.execute(
-        f"INSERT INTO public_indicator_value ({names}) SELECT {select} FROM {ROWS} "
-        "WHERE skip_reason IS NULL AND indicator_id = ?",
-        [indicator["indicator_id"]],
-    ).fetchone()[0]  # the number of rows inserted
-    con.execute("DELETE FROM public_indicator WHERE indicator_id = ?", [indicator["indicator_id"]])
-    con.execute(
-        "INSERT INTO public_indicator (indicator_id, indicator_name, programme, measure, "
-        "layout, source_file, content_sha256, imported_at, rows_loaded, report) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            indicator["indicator_id"],
-            indicator["indicator_name"],
-            indicator.get("programme"),
-            indicator.get("measure"),
-            indicator["layout"],
-            audit["file_name"],
-            audit["content_sha256"],
-            audit["imported_at"],
-            loaded,
-            json.dumps(report, default=str),
-        ],
-    )
+    total = 0
+    for indicator, own_report in indicators:
+        ident = indicator["indicator_id"]
+        con.execute("DELETE FROM public_indicator_value WHERE indicator_id = ?", [ident])
+        loaded = con.execute(
+            f"INSERT INTO public_indicator_value ({names}) SELECT {select} FROM {ROWS} "
+            "WHERE skip_reason IS NULL AND indicator_id = ?",
+            [ident],
+        ).fetchone()[0]  # the number of rows inserted
+        con.execute("DELETE FROM public_indicator WHERE indicator_id = ?", [ident])
+        con.execute(
+            "INSERT INTO public_indicator (indicator_id, indicator_name, programme, measure, "
+            "layout, source_file, content_sha256, imported_at, rows_loaded, report, is_synthetic) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ident,
+                indicator["indicator_name"],
+                indicator.get("programme"),
+                indicator.get("measure"),
+                indicator["layout"],
+                audit["file_name"],
+                audit["content_sha256"],
+                audit["imported_at"],
+                loaded,
+                json.dumps(own_report, default=str),
+                bool(indicator.get("is_synthetic", False)),
+            ],
+        )
+        total += loaded
     _insert_import(con, {**audit, "status": "imported", "report": report})
-    return loaded
+    return total
 
 
 @write

@@ -90,6 +90,9 @@ RULES: tuple[Unique | Check, ...] = (
     Unique("ref_area_parent", ("area_code", "parent_kind")),
     Unique("ref_icb", ("icb_ods_code",)),
     Unique("load_attempt", ("attempt_id",)),
+    Unique("ref_practice_profile", ("practice_code",)),
+    *_counts("ref_practice_profile", "imd_score", "list_size"),
+    Check("ref_practice_profile", "rurality IN ('urban', 'rural')"),
 )
 
 

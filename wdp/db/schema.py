@@ -550,6 +550,34 @@ MIGRATIONS.append(
     )
 )
 
+# GP practices' deprivation, list size and rurality, for matching comparison practices
+# (etl.reference.read_practice_profiles: OHID Fingertips IMD scores and NHS Payments to General
+# Practice, data/reference/SOURCES.md). One row per practice, open or closed.
+REF_PRACTICE_PROFILE = """
+CREATE TABLE ref_practice_profile (
+    practice_code   VARCHAR PRIMARY KEY,   -- ODS code
+    practice_name   VARCHAR,
+    imd_score       DOUBLE CHECK (imd_score >= 0),   -- population-weighted IMD score
+    imd_edition     INTEGER,               -- 2019, else the latest edition known (2015, 2010)
+    list_size       BIGINT CHECK (list_size >= 0),   -- registered patients, last known figure
+    list_size_year  VARCHAR,               -- the financial year that figure is from, '2019-20'
+    rurality        VARCHAR CHECK (rurality IN ('urban', 'rural')),  -- as NHS Payments publish
+    nhs_region_code VARCHAR,               -- as published that year (Q-codes to 2018-19, then Y)
+    ccg_code        VARCHAR,               -- the CCG that year (ODS code, e.g. 05W)
+    pcn_code        VARCHAR                -- from 2019-20
+)"""
+
+MIGRATIONS.append(
+    (
+        9,
+        "GP practice profiles; public indicators say whether they are synthetic",
+        [
+            REF_PRACTICE_PROFILE,
+            "ALTER TABLE public_indicator ADD COLUMN is_synthetic BOOLEAN DEFAULT FALSE",
+        ],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 # On PostgreSQL-backed storage (wdp.db.lake) these are plain PostgreSQL tables, with their keys

@@ -24,16 +24,20 @@ AreaLevel = Literal["district_ua", "county_ua", "region"]
 
 @read
 def public_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Indicators loaded, with their programme, measure and the periods they cover."""
+    """Indicators loaded with areas to rank and map (local authorities or regions), with their
+    programme, measure and the periods those areas cover. GP-practice indicators are the
+    evaluation's (``wdp.db.evaluation.gp_indicators``), not a league table's."""
     return con.execute(
         """
         SELECT i.indicator_id, i.indicator_name, i.programme, i.measure,
                min(v.time_period) AS first_period, max(v.time_period) AS last_period,
                list(DISTINCT v.time_period ORDER BY v.time_period) AS periods
         FROM public_indicator i JOIN public_indicator_value v USING (indicator_id)
+        WHERE list_contains(?, v.area_type)
         GROUP BY ALL
         ORDER BY i.programme, i.indicator_id
-        """
+        """,
+        [sorted({t for types in AREA_LEVELS.values() for t in types})],
     ).df()
 
 

@@ -28,6 +28,7 @@ REFERENCE_TABLES = (
     "ref_standard",
     "ref_area_parent",
     "ref_icb",
+    "ref_practice_profile",
 )
 
 
