@@ -5,7 +5,8 @@ a planted mistake (so none of them can pass by looking at nothing).
 
 Layers, lowest first (a module may import its own layer and the ones below):
 
-    domain       wdp.domain, wdp.config, wdp.files, wdp.stats, wdp.spc, wdp.funnel
+    domain       wdp.domain, wdp.config, wdp.files, wdp.stats, wdp.spc, wdp.funnel,
+                 wdp.evaluation (pure statistics: numpy and pandas, nothing above)
     db           wdp.db
     etl, charts  etl, wdp.charts, wdp.geo, wdp.headlines, wdp.auth
     board pack   wdp.boardpack
@@ -31,7 +32,18 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("dashboard.py", "pages", "etl", "wdp")
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("domain", ("wdp.domain", "wdp.config", "wdp.files", "wdp.stats", "wdp.spc", "wdp.funnel")),
+    (
+        "domain",
+        (
+            "wdp.domain",
+            "wdp.config",
+            "wdp.files",
+            "wdp.stats",
+            "wdp.spc",
+            "wdp.funnel",
+            "wdp.evaluation",
+        ),
+    ),
     ("db", ("wdp.db",)),
     ("etl and charts", ("etl", "wdp.charts", "wdp.geo", "wdp.headlines", "wdp.auth")),
     ("board pack", ("wdp.boardpack",)),
