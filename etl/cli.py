@@ -256,6 +256,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 f"Public data (real): {Path(report.file).name} {report.status}, "
                 f"{report.details.get('rows_loaded', 0):,} rows"
             )
+        if result.gp_panel is not None:
+            panel = result.gp_panel
+            print(
+                f"GP-practice panel (synthetic): {panel.status}, "
+                f"{panel.details.get('gp_practice_rows', 0):,} practice-year rows, indicators "
+                + ", ".join(str(i["indicator_id"]) for i in panel.details.get("indicators", []))
+            )
         print(
             f"{summary['pathfinders']} pathfinders, {summary['staff_trained']} champions trained."
         )

@@ -10,12 +10,16 @@ to through the ONS change table, so a return may use an old code and still be un
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from wdp.config import REFERENCE_DIR
+from wdp.domain import Issue
 
 GP_FILE = "epraccur_gp_practices_england_setting4_dec2023.csv"
 LTLA14_FILE = "ons_ltla14_lookup.csv"
@@ -198,3 +202,144 @@ def read_icbs(hexmap_dir: Path | None = None) -> pd.DataFrame:
             for code, h in hexes.items()
         ]
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# GP practice profiles (deprivation, list size, rurality) for matching comparison practices
+# ------------------------------------------------------------------------------------------------
+
+IMD_FILE = "IMD_raw_practice_93553_2010_2015_2019.csv"
+# NHS Payments to General Practice, one file per financial year (the year is the file's).
+PAYMENTS_FILES = {
+    "2016-17": "nhs_payments_to_general_practice_16-17.csv",
+    "2017-18": "nhs_payments_to_general_practice_17-18.csv",
+    "2018-19": "nhs_payments_to_general_practice_18-19.csv",
+    "2019-20": "nhs_payments_to_general_practice_19-20.csv",
+}
+IMD_EDITION = 2019  # the edition matching uses; a practice without it keeps its latest
+PRACTICE_CODE = r"[A-Z][0-9A-Z]{5}"
+# The columns wanted from each file, matched by name (the years spell them differently, e.g.
+# "PracticeRurality" and "Practice Rurality"): our name -> the header, compared without case,
+# spaces or punctuation. Columns marked optional are absent in some years.
+IMD_COLUMNS = {
+    "edition": "Year",
+    "practice_code": "AreaCode",
+    "practice_name": "AreaName",
+    "imd_score": "Value",
+}
+PAYMENTS_COLUMNS = {
+    "practice_code": "Practice Code",
+    "practice_name": "Practice Name",
+    "nhs_region_code": "NHS England (Region) code",
+    "ccg_code": "CCG Code",
+    "pcn_code": "PCN Code",  # from 2019-20
+    "rurality": "Practice Rurality",
+    "list_size": "Number of Registered Patients (Last Known Figure)",
+}
+OPTIONAL_COLUMNS = {"pcn_code"}
+NO_VALUE = {"", "missing", "MISSING"}  # (after trimming)
+
+
+class ImdRow(BaseModel):
+    """One practice's deprivation score in one IMD edition (OHID Fingertips indicator 93553)."""
+
+    practice_code: str = Field(pattern=PRACTICE_CODE)
+    practice_name: str | None
+    # The file says 93553 (the IMD 2019 indicator) on every row; its "Year" is the edition.
+    edition: int = Field(ge=2004, le=2100)  # IMD editions: 2004, 2007, 2010, 2015, 2019, ...
+    imd_score: float = Field(ge=0)
+
+
+class PaymentsRow(BaseModel):
+    """One practice in one year of NHS Payments to General Practice (only what matching needs)."""
+
+    practice_code: str = Field(pattern=PRACTICE_CODE)
+    practice_name: str | None
+    nhs_region_code: str | None
+    ccg_code: str | None
+    pcn_code: str | None = None
+    # Published "Urban" / "Rural" ("MISSING" where the year did not say: no value).
+    rurality: Literal["urban", "rural"] | None
+    list_size: float = Field(ge=0)  # some years publish a quarterly average (4095.25)
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _validated(
+    path: Path, wanted: dict[str, str], model: type[BaseModel], extra: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """The file's wanted columns (found by name), every row validated by ``model``; raises
+    ``etl.seed.CsvError`` naming each bad cell's file, line and column (the first 50).
+
+    Cells are trimmed, blanks (the 2018-19 file writes a missing date as ' ') and "MISSING" are
+    no value, and words are lower-cased, column by column, before pydantic checks each row."""
+    from etl.seed import CsvError  # (etl.seed reads this module: imported when needed)
+
+    header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    by_name = {_squash(c): c for c in header}
+    found = {ours: by_name.get(_squash(theirs)) for ours, theirs in wanted.items()}
+    missing = [wanted[o] for o, c in found.items() if c is None and o not in OPTIONAL_COLUMNS]
+    if missing:
+        raise CsvError([Issue(path.name, 1, m, None, "This column is missing.") for m in missing])
+    present = {ours: column for ours, column in found.items() if column is not None}
+    raw = pd.read_csv(
+        path,
+        usecols=list(present.values()),
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+    )
+    columns = {}
+    for ours, theirs in present.items():
+        cells = raw[theirs].str.strip()
+        if ours == "rurality":
+            cells = cells.str.lower()
+        columns[ours] = [None if c in NO_VALUE else c for c in cells.tolist()]
+    records = [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
+    adapter = TypeAdapter(list[model])
+    try:
+        rows = adapter.validate_python(records)
+    except ValidationError as error:
+        issues = []
+        for problem in error.errors(include_url=False)[:50]:
+            index, field = problem["loc"][0], problem["loc"][-1]
+            value = records[int(index)].get(str(field))
+            issues.append(
+                Issue(path.name, int(index) + 2, present.get(str(field)), value, problem["msg"])
+            )
+        raise CsvError(issues) from None
+    return pd.DataFrame(adapter.dump_python(rows)).assign(**(extra or {}))
+
+
+def read_practice_profiles(directory: Path | None = None) -> pd.DataFrame:
+    """One row per GP practice in the IMD or payments files: deprivation score (the 2019
+    edition, else the latest the practice has), list size (the last known figure, from the
+    latest year it appears), rurality (the latest year that says urban or rural), and the NHS
+    region, CCG and PCN codes of its latest year."""
+    folder = directory or REFERENCE_DIR
+    imd = _validated(folder / IMD_FILE, IMD_COLUMNS, ImdRow)
+    imd["preferred"] = imd["edition"] == IMD_EDITION
+    imd = imd.sort_values(["practice_code", "preferred", "edition"]).groupby("practice_code").last()
+    payments = pd.concat(
+        [
+            _validated(folder / name, PAYMENTS_COLUMNS, PaymentsRow, {"year": year})
+            for year, name in PAYMENTS_FILES.items()
+        ],
+        ignore_index=True,
+    ).sort_values(["practice_code", "year"])
+    latest = payments.groupby("practice_code").last()  # (each column's latest value)
+    newest = payments.drop_duplicates("practice_code", keep="last").set_index("practice_code")
+    codes = sorted(set(imd.index) | set(latest.index))
+    frame = pd.DataFrame({"practice_code": codes}).set_index("practice_code")
+    frame["practice_name"] = imd["practice_name"].combine_first(latest["practice_name"].str.title())
+    frame["imd_score"] = imd["imd_score"]
+    frame["imd_edition"] = imd["edition"].astype("Int64")
+    frame["list_size"] = newest["list_size"].round().astype("Int64")
+    frame["list_size_year"] = newest["year"]
+    for column in ("rurality", "nhs_region_code", "ccg_code", "pcn_code"):
+        frame[column] = latest[column]
+    return frame.reset_index()

@@ -18,6 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from etl.fingertips import ImportReport, import_file
+from etl.gp_panel import import_gp_panel
 from etl.load import LoadReport, load_return
 from etl.models import Choice, Code, Count, Day, OptDay
 from etl.reference import (
@@ -26,6 +27,7 @@ from etl.reference import (
     read_areas,
     read_gp_practices,
     read_icbs,
+    read_practice_profiles,
     read_screening_services,
 )
 from etl.workbook import display_value
@@ -135,8 +137,8 @@ def read_standards(path: Path = REFERENCE_DIR / STANDARDS_FILE) -> pd.DataFrame:
     return frame
 
 
-# The shipped reference tables (ODS practices, ONS areas and changes, services, standards) and
-# the reader of each file.
+# The shipped reference tables (ODS practices and their profiles, ONS areas and changes,
+# services, standards) and the reader of each file.
 REFERENCE_READERS = {
     "ref_standard": read_standards,
     "ref_gp_practice": read_gp_practices,
@@ -145,6 +147,7 @@ REFERENCE_READERS = {
     "ref_screening_service": read_screening_services,
     "ref_area_parent": read_area_parents,
     "ref_icb": read_icbs,
+    "ref_practice_profile": read_practice_profiles,
 }
 
 
@@ -209,6 +212,7 @@ class SeedResult:
     reference: dict[str, int] = field(default_factory=dict)
     reports: list[LoadReport] = field(default_factory=list)
     public: list[ImportReport] = field(default_factory=list)
+    gp_panel: ImportReport | None = None
     unexpected: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -227,13 +231,32 @@ class SeedResult:
                 }
                 for r in self.public
             ],
+            "gp_panel": None if self.gp_panel is None else _panel_summary(self.gp_panel),
             "unexpected": self.unexpected,
         }
 
 
+def _panel_summary(report: ImportReport) -> dict[str, Any]:
+    """The synthetic GP panel's import, per indicator."""
+    return {
+        "file": Path(report.file).name,
+        "status": report.status,
+        "rows_loaded": report.details.get("rows_loaded", 0),
+        "indicators": [
+            {
+                "indicator_id": entry["indicator_id"],
+                "indicator_name": entry["indicator_name"],
+                "rows_loaded": entry["rows_loaded"],
+            }
+            for entry in report.details.get("indicators", [])
+        ],
+    }
+
+
 def seed(db: Database, *, sample_dir: Path = SAMPLE_DIR) -> SeedResult:
-    """Reference data, public screening data, the sample register and benchmarks, then every
-    sample return, on one connection (``db`` may be a new file: open it with ``create``)."""
+    """Reference data, public screening data, the sample register and benchmarks, every sample
+    return, then the synthetic GP-practice panel made for those returns (``etl.gp_panel``), on
+    one connection (``db`` may be a new file: open it with ``create``)."""
     with db.session(write=True):
         return _seed(db, sample_dir)
 
@@ -272,4 +295,9 @@ def _seed(db: Database, sample_dir: Path) -> SeedResult:
                 f"{entry['file']}: expected {entry['expect']}, got {report.status}"
                 + "".join(f"\n  - {i.describe()}" for i in report.errors[:5])
             )
+    # The public GP-practice panel (synthetic), made for the returns just loaded.
+    result.gp_panel = import_gp_panel(db)
+    if result.gp_panel.status == "rejected":
+        problems = "; ".join(result.gp_panel.errors)
+        result.unexpected.append(f"the synthetic GP-practice panel: {problems}")
     return result

@@ -8,7 +8,8 @@
 
 Modules: ``database`` (the ``Database`` interface), ``embedded`` (a DuckDB file: the default),
 ``errors``, ``named`` (the registry), ``schema`` (tables and migrations), ``backup``, and the
-SQL by subject: ``queries`` (the programme as a whole), ``accounts``, ``activity``, ``public``
+SQL by subject: ``queries`` (the programme as a whole), ``accounts``, ``activity``,
+``evaluation`` (GP-practice panels, practice profiles, the pathfinders' practices), ``public``
 (Fingertips imports), ``quality``, ``screening``, ``signin`` (sessions, the guard against
 guessing, the sign-in audit), ``status``, ``training``, ``writes``.
 """
@@ -24,6 +25,7 @@ from typing import Any
 from wdp.db import (  # noqa: F401
     accounts,
     activity,
+    evaluation,
     public,
     quality,
     queries,

@@ -133,6 +133,10 @@ def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
             ).fetchall()
         ],
         "public_rows": one("SELECT count(*) FROM public_indicator_value"),
+        "gp_indicator_rows": one(
+            "SELECT count(*) FROM public_indicator_value WHERE area_type = 'gp_practice'"
+        ),
+        "practice_profiles": one("SELECT count(*) FROM ref_practice_profile"),
         "standards": one("SELECT count(*) FROM ref_standard"),
     }
 
