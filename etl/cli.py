@@ -4,6 +4,8 @@
     python -m etl load FILE... [--db PATH] [--json] [--loaded-by NAME]
     python -m etl import-fingertips FILE... [--db PATH] [--json] [--indicator-id N
                                   --indicator-name TEXT]
+    python -m etl fetch-fingertips --indicator N [--area-type gp|district|county|region|N]
+                                  [--parent-area-type N] [--db PATH] [--json]
     python -m etl init [--db PATH] [--register PATHFINDERS.csv]
     python -m etl accounts add EMAIL --role ROLE [--pathfinder CODE] [--password-stdin]
     python -m etl accounts remove|disable|enable|unlock EMAIL | python -m etl accounts list
@@ -71,6 +73,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--indicator-id", type=int, help="for the older PHE layout, which does not say"
     )
     fingertips.add_argument("--indicator-name", help="for the older PHE layout")
+
+    fetch = commands.add_parser(
+        "fetch-fingertips",
+        help="download an indicator from the Fingertips API (WDP_FINGERTIPS_URL) and import it",
+    )
+    fetch.add_argument("--indicator", type=int, required=True, help="the Fingertips indicator id")
+    fetch.add_argument(
+        "--area-type",
+        default="gp",
+        help="gp (GP practices, the default), district, county, region, or a Fingertips area "
+        "type id",
+    )
+    fetch.add_argument(
+        "--parent-area-type",
+        type=int,
+        default=15,
+        help="the Fingertips parent area type (default 15, England: every area in one download)",
+    )
+    _db_argument(fetch, json_help="print the import report as JSON (with source_url)")
 
     init = commands.add_parser(
         "init", help="create or update a database's reference data and pathfinder register"
@@ -280,10 +301,23 @@ def _print_import(report) -> None:
             print(f"  - {error}")
         return
     ci, england = data["ci_check"], data["england_comparison"]
-    print(
-        f"{report.status.upper():10} {name}: indicator {report.indicator_id} "
-        f"({report.indicator_name}); {data['rows_loaded']:,} of {data['rows_read']:,} rows"
+    several = data.get("indicators")
+    what = (
+        f"{len(several)} indicators"
+        if several
+        else f"indicator {report.indicator_id} ({report.indicator_name})"
     )
+    print(
+        f"{report.status.upper():10} {name}: {what}; {data['rows_loaded']:,} of "
+        f"{data['rows_read']:,} rows"
+    )
+    for entry in several or []:
+        print(
+            f"  {entry['status']} indicator {entry['indicator_id']} ({entry['indicator_name']}): "
+            f"{entry['rows_loaded']:,} rows"
+        )
+    if data.get("gp_practice_rows"):
+        print(f"  {data['gp_practice_rows']:,} of the rows are GP practices' (codes as published)")
     for reason, n in data["rows_skipped"].items():
         print(f"  skipped {n:,}: {reason}")
     if data.get("breakdowns_kept"):
@@ -330,6 +364,29 @@ def cmd_import_fingertips(args: argparse.Namespace) -> int:
             else:
                 _print_import(report)
     return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def cmd_fetch_fingertips(args: argparse.Namespace) -> int:
+    from etl.fetch import FetchError, Request, area_type_id, fetch_indicator
+
+    try:
+        request = Request(args.indicator, area_type_id(args.area_type), args.parent_area_type)
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEM
+    db = open_database(args.db)
+    try:
+        with db.session(write=True):
+            report, source = fetch_indicator(db, request)
+    except FetchError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEM
+    if args.json:
+        print(json.dumps({**report.as_dict(), "source_url": source}, default=str), flush=True)
+    else:
+        print(f"Downloaded {source}")
+        _print_import(report)
+    return EXIT_REJECTED if report.status == "rejected" else EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -506,6 +563,7 @@ COMMANDS = {
     "template": cmd_template,
     "load": cmd_load,
     "import-fingertips": cmd_import_fingertips,
+    "fetch-fingertips": cmd_fetch_fingertips,
     "init": cmd_init,
     "accounts": cmd_accounts,
     "seed": cmd_seed,

@@ -62,6 +62,11 @@ ENVIRONMENT = {
         "BROWSER_PATH",
         "The Chromium that draws board-pack charts; default the `chromium` on the PATH.",
     ),
+    "fingertips_url": EnvironmentVariable(
+        "WDP_FINGERTIPS_URL",
+        "Where `python -m etl fetch-fingertips` downloads indicators from: the OHID Fingertips "
+        "site, whose API is under /api; default https://fingertips.phe.org.uk.",
+    ),
     "trusted_proxies": EnvironmentVariable(
         "WDP_TRUSTED_PROXIES",
         "Addresses of the proxies in front of the app (comma-separated, e.g. 127.0.0.1): from "
@@ -108,6 +113,15 @@ def uploads_dir() -> Path:
     ``WDP_UPLOADS``, else beside the database file. Back it up with the machine."""
     explicit = _env("uploads")
     return Path(explicit) if explicit else db_path().parent / "uploads"
+
+
+DEFAULT_FINGERTIPS_URL = "https://fingertips.phe.org.uk"
+
+
+def fingertips_url() -> str:
+    """The Fingertips site the fetch command downloads from (``WDP_FINGERTIPS_URL``), without a
+    trailing slash."""
+    return (_env("fingertips_url") or DEFAULT_FINGERTIPS_URL).rstrip("/")
 
 
 def lock_timeout_s() -> float:
