@@ -128,10 +128,13 @@ def test_seed_then_summary_shows_the_sample_programme(tmp_path: Path, databases)
     assert summary["pathfinders"] == 20
     assert 330 <= summary["staff_trained"] <= 370
     assert summary["returns_rejected"] >= 3 and summary["uptake_rows"] > 0
-    # Seeding again loads nothing twice.
+    assert summary["gp_indicator_rows"] > 100_000 and summary["practice_profiles"] == 8495
+    assert "GP-practice panel (synthetic): imported" in seeded.stdout
+    # Seeding again loads nothing twice (the synthetic GP panel is made the same again).
     again = etl("seed", "--db", str(db), "--json")
     assert again.returncode == 0, again.stderr
     assert {r["status"] for r in json.loads(again.stdout)["returns"]} <= {"unchanged", "rejected"}
+    assert json.loads(again.stdout)["gp_panel"]["status"] == "unchanged"
     assert (
         json.loads(etl("summary", "--db", str(db), "--json").stdout)["staff_trained"]
         == (summary["staff_trained"])
@@ -150,7 +153,8 @@ def test_load_into_a_missing_database_creates_nothing(tmp_path: Path) -> None:
 def test_init_builds_a_database_ready_for_real_returns(tmp_path: Path, databases) -> None:
     db = databases.new(tmp_path, "live.duckdb")
     path = write_valid_return(tmp_path / "r.xlsx")
-    assert etl("init", "--db", str(db)).returncode == 0
+    made = etl("init", "--db", str(db))
+    assert made.returncode == 0 and "ref_practice_profile 8,495" in made.stdout
     refused = etl("load", str(path), "--db", str(db))
     assert refused.returncode == 2
     assert "pathfinder register" in refused.stderr and "init --register" in refused.stderr
