@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.sql import SQL, Identifier
 
 from wdp.db.backup import MANIFEST, BackupError, BackupResult, _stamp, read_manifest
 from wdp.db.lake import (
@@ -97,8 +98,10 @@ def plain_fingerprints(pg: psycopg.Connection) -> dict[str, dict[str, int | str]
     result: dict[str, dict[str, int | str]] = {}
     for table in tables:
         rows, checksum = pg.execute(
-            "SELECT count(*), coalesce(sum(('x' || left(md5(t::text), 15))::bit(60)::bigint), 0)"  # type: ignore[arg-type]
-            f'::text FROM {PLAIN_SCHEMA}."{table}" t'
+            SQL(
+                "SELECT count(*), coalesce(sum(('x' || left(md5(t::text), 15))::bit(60)::bigint), "
+                "0)::text FROM {} t"
+            ).format(Identifier(PLAIN_SCHEMA, table))
         ).fetchone()
         # (named as in a DuckDB file's backup; both homes keep a schema_version)
         name = f"{table} ({PLAIN})" if table == "schema_version" else table
@@ -235,14 +238,14 @@ def _scratch_database(setting: ServerSetting, name: str) -> Iterator[ServerSetti
     """A new empty database on the same server, dropped afterwards unless kept (renamed)."""
     admin_url = setting.on_database("postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        admin.execute(SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(Identifier(name)))
+        admin.execute(SQL("CREATE DATABASE {}").format(Identifier(name)))
     try:
         yield ServerSetting(setting.on_database(name), None)
     finally:
         forget(setting.on_database(name))
         with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            admin.execute(SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(Identifier(name)))
 
 
 def _restored_fingerprints(
@@ -305,12 +308,16 @@ def restore_server(
                     forget(setting.url)
                     _disconnect(admin, setting.database)
                     admin.execute(
-                        f'ALTER DATABASE "{setting.database}" RENAME TO '  # type: ignore[arg-type]
-                        f'"{setting.database}_replaced_{stamp}"'
+                        SQL("ALTER DATABASE {} RENAME TO {}").format(
+                            Identifier(setting.database),
+                            Identifier(f"{setting.database}_replaced_{stamp}"),
+                        )
                     )
                 _disconnect(admin, temporary)
                 admin.execute(
-                    f'ALTER DATABASE "{temporary}" RENAME TO "{setting.database}"'  # type: ignore[arg-type]
+                    SQL("ALTER DATABASE {} RENAME TO {}").format(
+                        Identifier(temporary), Identifier(setting.database)
+                    )
                 )
     except BaseException:
         shutil.rmtree(data_path, ignore_errors=True)  # (it was empty: only the copy is lost)
