@@ -121,3 +121,18 @@ def test_app_start_up_upgrades_an_older_database_it_otherwise_only_reads(tmp_pat
     with open_db(path, read_only=True) as con:
         assert schema.current_version(con) == schema.LATEST_VERSION
     assert ensure_schema(path) == schema.LATEST_VERSION  # nothing to do the second time
+
+
+def test_indicators_imported_before_the_synthetic_flag_read_as_real(tmp_path: Path) -> None:
+    path = tmp_path / "v8.duckdb"
+    con = duckdb.connect(str(path))
+    schema.migrate(con, target=8)
+    con.execute(
+        "INSERT INTO public_indicator (indicator_id, indicator_name, layout, source_file, "
+        "content_sha256, imported_at, rows_loaded) "
+        "VALUES (93560, 'Cervical coverage', 'fingertips_27', 'f.csv', 'ab', now(), 1)"
+    )
+    con.close()
+    with open_db(path) as con:
+        assert con.execute("SELECT is_synthetic FROM public_indicator").fetchall() == [(False,)]
+        assert con.execute("SELECT count(*) FROM ref_practice_profile").fetchone() == (0,)

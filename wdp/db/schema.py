@@ -567,13 +567,16 @@ CREATE TABLE ref_practice_profile (
     pcn_code        VARCHAR                -- from 2019-20
 )"""
 
+
 MIGRATIONS.append(
     (
         9,
         "GP practice profiles; public indicators say whether they are synthetic",
         [
             REF_PRACTICE_PROFILE,
-            "ALTER TABLE public_indicator ADD COLUMN is_synthetic BOOLEAN DEFAULT FALSE",
+            # (DuckLake adds a column with a literal default only: 'false', not false, which
+            # DuckDB parses as an expression. Rows already there take the default: real data.)
+            "ALTER TABLE public_indicator ADD COLUMN is_synthetic BOOLEAN DEFAULT 'false'",
         ],
     )
 )
