@@ -45,7 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("db", ("wdp.db",)),
-    ("etl and charts", ("etl", "wdp.charts", "wdp.geo", "wdp.headlines", "wdp.auth")),
+    ("etl and charts", ("etl", "wdp.charts", "wdp.geo", "wdp.headlines", "wdp.auth", "wdp.study")),
     ("board pack", ("wdp.boardpack",)),
     ("services", ("wdp.services",)),
     ("ui", ("wdp.ui",)),

@@ -26,6 +26,7 @@ from wdp.db import (  # noqa: F401
     accounts,
     activity,
     evaluation,
+    evaluation_plan,
     public,
     quality,
     queries,

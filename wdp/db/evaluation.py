@@ -51,19 +51,22 @@ def gp_indicators(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 @read
-def gp_indicator_panel(con: duckdb.DuckDBPyConnection, *, indicator_id: int) -> pd.DataFrame:
+def gp_indicator_panel(
+    con: duckdb.DuckDBPyConnection, *, indicator_id: int, before_year: int | None = None
+) -> pd.DataFrame:
     """One indicator's GP-practice panel: practice_code, year (the period's first year), numerator
-    (the published Count), denominator and value (percent, as published)."""
+    (the published Count), denominator and value (percent, as published). ``before_year``: only
+    years before it (an evaluation plan is fixed on baseline years without reading later ones)."""
     return con.execute(
         f"""
         SELECT v.area_code AS practice_code, {YEAR} AS year,
                v.count AS numerator, v.denominator, v.value
         FROM public_indicator_value v
         WHERE v.indicator_id = ? AND v.area_type = 'gp_practice' AND v.category_type = ''
-          AND {YEAR} IS NOT NULL
+          AND {YEAR} IS NOT NULL AND {YEAR} < coalesce(?, 10000)
         ORDER BY practice_code, year
         """,
-        [indicator_id],
+        [indicator_id, before_year],
     ).df()
 
 

@@ -93,6 +93,11 @@ RULES: tuple[Unique | Check, ...] = (
     Unique("ref_practice_profile", ("practice_code",)),
     *_counts("ref_practice_profile", "imd_score", "list_size"),
     Check("ref_practice_profile", "rurality IN ('urban', 'rural')"),
+    Unique("evaluation_plan", ("plan_id",)),
+    Check("evaluation_plan", "comparisons_per_practice >= 1"),
+    Check("evaluation_plan", "baseline_first <= baseline_last AND baseline_last < first_go_live"),
+    Unique("evaluation_practice", ("plan_id", "practice_code")),
+    Check("evaluation_practice", "arm IN ('pathfinder', 'comparison')"),
 )
 
 

@@ -581,6 +581,43 @@ MIGRATIONS.append(
     )
 )
 
+# The evaluation's analysis plans (wdp.study): each fixed, with its time and author, before any
+# result is shown, and never changed; a new plan for the indicator supersedes the last (both kept).
+EVALUATION_PLAN = """
+CREATE TABLE evaluation_plan (
+    plan_id                  INTEGER PRIMARY KEY,
+    indicator_id             INTEGER NOT NULL,      -- the public GP-practice indicator evaluated
+    fixed_at                 TIMESTAMP NOT NULL,    -- UTC
+    fixed_by                 VARCHAR NOT NULL,
+    first_go_live            INTEGER NOT NULL,      -- financial year (2017 = 2017/18)
+    baseline_first           INTEGER NOT NULL,
+    baseline_last            INTEGER NOT NULL,
+    exclude_years            VARCHAR NOT NULL,      -- '2020', or '' for none
+    comparisons_per_practice INTEGER NOT NULL CHECK (comparisons_per_practice >= 1),
+    plan_text                VARCHAR NOT NULL,      -- the plan as written, verdict rule included
+    balance_json             VARCHAR NOT NULL,      -- the balance table when it was fixed
+    caveats_json             VARCHAR NOT NULL,
+    superseded_at            TIMESTAMP,             -- NULL: the plan in force
+    CHECK (baseline_first <= baseline_last AND baseline_last < first_go_live)
+)"""
+
+# The practices of a plan: the pathfinders' and the comparison practices matched to them. A
+# comparison practice carries the pathfinder of the practice it stands beside (so a lead's
+# scoped view shows their own pathfinder's comparison practices and no one else's).
+EVALUATION_PRACTICE = """
+CREATE TABLE evaluation_practice (
+    plan_id         INTEGER NOT NULL,
+    practice_code   VARCHAR NOT NULL,
+    arm             VARCHAR NOT NULL CHECK (arm IN ('pathfinder', 'comparison')),
+    pathfinder_code VARCHAR,
+    go_live_year    INTEGER,
+    matched_to      VARCHAR,                        -- a comparison practice's pathfinder practice
+    distance        DOUBLE,
+    PRIMARY KEY (plan_id, practice_code)
+)"""
+
+MIGRATIONS.append((10, "the evaluation's analysis plans", [EVALUATION_PLAN, EVALUATION_PRACTICE]))
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 # On PostgreSQL-backed storage (wdp.db.lake) these are plain PostgreSQL tables, with their keys

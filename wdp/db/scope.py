@@ -25,6 +25,9 @@ SCOPED_BY_SUBMISSION = (
     "risk",
 )
 
+# Tables whose rows carry the pathfinder they belong to: a lead sees only their own.
+SCOPED_BY_PATHFINDER = ("evaluation_practice",)
+
 # Whose these rows are is not a lead's business (accounts, sign-ins, their audit, the cookie
 # signing key): on a lead's connection they are empty.
 HIDDEN_FROM_A_LEAD = (
@@ -59,6 +62,12 @@ def scope_to_pathfinder(
             f"WHERE submission_id IN (SELECT submission_id FROM submission)"
         )
     present = set(present)
+    for table in SCOPED_BY_PATHFINDER:
+        if table in present:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM {source(table)} "
+                f"WHERE pathfinder_code = '{pathfinder_code}'"
+            )
     for table in HIDDEN_FROM_A_LEAD:
         if table in present:
             con.execute(
