@@ -35,7 +35,13 @@ from wdp.evaluation import (
     verdict,
     verdict_sentence,
 )
-from wdp.evaluation.synthetic import project_to_simplex, simplex_least_squares
+from wdp.evaluation.synthetic import (
+    _active_set,
+    _objective,
+    _projected_gradient,
+    project_to_simplex,
+    simplex_least_squares,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -320,6 +326,10 @@ def test_a_panel_without_the_needed_columns_or_with_duplicate_rows_is_refused() 
     no_comparisons = tiny_panel()[lambda f: f["cohort"].notna()]
     with pytest.raises(ValueError, match="No comparison practices"):
         estimate_did(no_comparisons)
+    two_go_lives = tiny_panel()
+    two_go_lives.loc[two_go_lives.index[0], "cohort"] = 2019
+    with pytest.raises(ValueError, match="T1 has more than one go-live year or pathfinder"):
+        estimate_did(two_go_lives)
 
 
 def test_a_cohort_before_the_window_or_after_it_is_dropped_with_a_caveat() -> None:
@@ -586,6 +596,21 @@ def test_the_simplex_solver_stays_on_the_simplex() -> None:
         assert np.sum((x @ w - y) ** 2) <= np.sum((x @ other - y) ** 2) + 1e-9
     projected = project_to_simplex(np.array([0.5, 2.0, -1.0]))
     assert projected == pytest.approx([0.0, 1.0, 0.0])
+
+
+def test_the_active_set_solution_is_as_good_as_projected_gradient_on_random_problems() -> None:
+    """The exact method and the fallback agree (more donors than years included)."""
+    rng = np.random.default_rng(6)
+    for _ in range(100):
+        periods, donors = int(rng.integers(3, 15)), int(rng.integers(2, 60))
+        x = 70 + rng.normal(0, 3, (periods, donors)) + rng.normal(0, 1, (periods, 1))
+        y = 70 + rng.normal(0, 3, periods)
+        x, y = x - x.mean(axis=1)[:, None], y - x.mean(axis=1)
+        exact = _active_set(x, y, max_iter=20 * donors + 100)
+        assert exact is not None
+        assert (exact >= 0).all() and exact.sum() == pytest.approx(1.0)
+        fallback = _projected_gradient(x, y, max_iter=50_000, tol=1e-12)
+        assert _objective(x, y, exact) <= _objective(x, y, fallback) + 1e-9
 
 
 # ------------------------------------------------------------------------------------------------

@@ -211,41 +211,50 @@ def _prepare(
             f"and year with {', '.join(REQUIRED_COLUMNS)}."
         )
     caveats: list[str] = []
-    frame = panel.loc[:, list(REQUIRED_COLUMNS)].copy()
-    frame["year"] = pd.to_numeric(frame["year"], errors="raise").astype(int)
+    year = pd.to_numeric(panel["year"], errors="raise").to_numpy(dtype=int)
+    keep = np.ones(len(panel), dtype=bool)
     if years is not None:
-        window = {int(y) for y in years}
-        frame = frame[frame["year"].isin(window)]
+        keep &= np.isin(year, [int(y) for y in years])
     excluded = sorted({int(y) for y in exclude_years})
     if excluded:
-        frame = frame[~frame["year"].isin(excluded)]
+        keep &= ~np.isin(year, excluded)
         caveats.append(f"Years left out of the analysis: {', '.join(map(str, excluded))}.")
-    if frame.empty:
+    if not keep.any():
         raise ValueError("No rows are left in the chosen years.")
-    if frame.duplicated(["practice_code", "year"]).any():
-        dupes = frame[frame.duplicated(["practice_code", "year"], keep=False)]
-        first = dupes.iloc[0]
+    # Plain arrays from here on: pandas' per-call overhead dominated small panels.
+    year = year[keep]
+    code = panel["practice_code"].to_numpy(dtype=object)[keep].astype(str)
+    numerator = pd.to_numeric(panel["numerator"], errors="coerce").to_numpy(float, na_value=np.nan)
+    denominator = pd.to_numeric(panel["denominator"], errors="coerce").to_numpy(
+        float, na_value=np.nan
+    )
+    numerator, denominator = numerator[keep], denominator[keep]
+    cohort = pd.to_numeric(panel["cohort"], errors="coerce").to_numpy(float, na_value=np.nan)
+    cohort = np.nan_to_num(cohort[keep], nan=0.0).astype(int)
+    group_raw = panel["group"].to_numpy(dtype=object)[keep]
+    group = np.where(pd.isna(group_raw), "", group_raw).astype(str).astype(object)
+
+    codes, first_row, unit = np.unique(code, return_index=True, return_inverse=True)
+    all_years, column = np.unique(year, return_inverse=True)
+    cell = unit * len(all_years) + column
+    counts = np.bincount(cell, minlength=len(codes) * len(all_years))
+    if (counts > 1).any():
+        dupe = int(np.flatnonzero(counts > 1)[0])
         raise ValueError(
-            f"Practice {first['practice_code']} has more than one row for {first['year']}: "
-            "the panel needs one row per practice and year."
+            f"Practice {codes[dupe // len(all_years)]} has more than one row for "
+            f"{all_years[dupe % len(all_years)]}: the panel needs one row per practice and year."
+        )
+    unit_cohort, unit_group = cohort[first_row], group[first_row]
+    inconsistent = (cohort != unit_cohort[unit]) | (group != unit_group[unit])
+    if inconsistent.any():
+        raise ValueError(
+            f"Practice {code[np.flatnonzero(inconsistent)[0]]} has more than one go-live year or "
+            "pathfinder in the panel: each practice needs one cohort (or none) and one group."
         )
 
-    cohort = pd.to_numeric(frame["cohort"], errors="coerce")
-    frame["cohort"] = cohort.fillna(0).astype(int)
-    frame["group"] = frame["group"].astype(object).where(frame["group"].notna(), "").astype(str)
-    per_practice = frame.groupby("practice_code", sort=True)[["cohort", "group"]].nunique()
-    inconsistent = per_practice.index[(per_practice > 1).any(axis=1)]
-    if len(inconsistent):
-        raise ValueError(
-            f"Practice {inconsistent[0]} has more than one go-live year or pathfinder in the "
-            "panel: each practice needs one cohort (or none) and one group."
-        )
-
-    all_years = np.array(sorted(frame["year"].unique()), dtype=int)
     first, last = all_years[0], all_years[-1]
-    units = frame.groupby("practice_code", sort=True)[["cohort", "group"]].first()
-    too_early = sorted({int(g) for g in units["cohort"] if 0 < g <= first})
-    too_late = sorted({int(g) for g in units["cohort"] if g > last})
+    too_early = sorted({int(g) for g in unit_cohort if 0 < g <= first})
+    too_late = sorted({int(g) for g in unit_cohort if g > last})
     if too_early:
         caveats.append(
             f"Practices going live in {', '.join(map(str, too_early))} were left out: there is "
@@ -256,14 +265,12 @@ def _prepare(
             f"Practices going live in {', '.join(map(str, too_late))} were left out: they go "
             "live after the last year in the data (they are not clean comparisons either)."
         )
-    units = units[~units["cohort"].isin(too_early + too_late)]
-
-    num = frame.pivot(index="practice_code", columns="year", values="numerator")
-    den = frame.pivot(index="practice_code", columns="year", values="denominator")
-    num = num.reindex(index=units.index, columns=all_years)
-    den = den.reindex(index=units.index, columns=all_years)
-    num_a = num.to_numpy(dtype=float, na_value=np.nan)
-    den_a = den.to_numpy(dtype=float, na_value=np.nan)
+    num_a = np.full((len(codes), len(all_years)), np.nan)
+    den_a = np.full((len(codes), len(all_years)), np.nan)
+    num_a[unit, column] = numerator
+    den_a[unit, column] = denominator
+    kept = ~np.isin(unit_cohort, too_early + too_late)
+    num_a, den_a = num_a[kept], den_a[kept]
     with np.errstate(divide="ignore", invalid="ignore"):
         ok = (den_a > 0) & (num_a >= 0) & (num_a <= den_a)
         value = np.where(ok, 100 * num_a / den_a, np.nan)
@@ -275,12 +282,12 @@ def _prepare(
             "the denominator were treated as missing."
         )
     return _Panel(
-        codes=units.index.to_numpy(dtype=object),
-        years=all_years,
+        codes=codes[kept].astype(object),
+        years=all_years.astype(int),
         value=value,
         eligible=eligible,
-        cohort=units["cohort"].to_numpy(dtype=int),
-        group=units["group"].to_numpy(dtype=object),
+        cohort=unit_cohort[kept],
+        group=unit_group[kept],
         caveats=caveats,
     )
 

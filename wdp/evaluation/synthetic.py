@@ -5,10 +5,10 @@ Health 2018;72:673-678).
 
 - **Weights**: non-negative donor weights summing to 1 that minimise the squared distance between
   the treated unit's pre-go-live figures and the weighted donors' (so the pre-period RMSE), found
-  by accelerated projected gradient (FISTA) on the simplex with an exact Euclidean projection
-  (Duchi et al., ICML 2008), then polished by solving the equality-constrained least squares on
-  the weights' support (an active-set step, kept only if it is feasible and no worse). No
-  outcome-predictor matrix V: the pre-period outcomes themselves are the predictors.
+  exactly by an active-set method (Lawson and Hanson 1974, with the sum-to-1 constraint), with
+  accelerated projected gradient (FISTA, exact Euclidean projection onto the simplex: Duchi et
+  al., ICML 2008) as the fallback. No predictor-weighting matrix V: the pre-period outcomes
+  themselves are the predictors.
 - **Gap** per year: treated minus synthetic; RMSPE before and after go-live and their ratio.
 - **Placebo test**: each donor in turn is treated as if it had gone live, with the other donors
   (never the treated unit) as its donors; the treated unit's post/pre RMSPE ratio is ranked among
@@ -55,9 +55,17 @@ def project_to_simplex(v: np.ndarray) -> np.ndarray:
 
 
 def simplex_least_squares(
-    x: np.ndarray, y: np.ndarray, *, max_iter: int = 20_000, tol: float = 1e-12
+    x: np.ndarray, y: np.ndarray, *, max_iter: int = 50_000, tol: float = 1e-12
 ) -> np.ndarray:
-    """Weights ``w`` >= 0 with sum 1 minimising ||x w - y||^2 (``x`` is periods x donors)."""
+    """Weights ``w`` >= 0 with sum 1 minimising ||x w - y||^2 (``x`` is periods x donors).
+
+    Because the weights sum to 1, subtracting the same number from ``y`` and from every donor in
+    a period changes nothing; taking off each period's donor mean makes the problem far better
+    conditioned. An exact active-set method (Lawson and Hanson's NNLS, with the sum-to-1
+    constraint in its equality-constrained steps) solves it; accelerated projected gradient
+    (FISTA), stopped by the Frank-Wolfe duality gap and then polished, is the fallback if the
+    active set cycles. The better of the two answers is returned.
+    """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     n = x.shape[1]
@@ -65,19 +73,84 @@ def simplex_least_squares(
         raise ValueError("No donors to build a synthetic control from.")
     if n == 1:
         return np.ones(1)
+    centre = x.mean(axis=1)
+    xc, yc = x - centre[:, None], y - centre
+    exact = _active_set(xc, yc, max_iter=20 * n + 100)
+    if exact is not None:
+        return exact
+    return _polish(xc, yc, _projected_gradient(xc, yc, max_iter=max_iter, tol=tol))
+
+
+def _solve_on(gram: np.ndarray, xty: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """The minimiser of 0.5 w'Gw - xty'w with sum w = 1 and w = 0 off ``support`` (its KKT
+    system; least squares, so a singular Gram matrix gives the minimum-norm answer)."""
+    index = np.flatnonzero(support)
+    m = len(index)
+    kkt = np.zeros((m + 1, m + 1))
+    kkt[:m, :m] = gram[np.ix_(index, index)]
+    kkt[:m, m] = 1
+    kkt[m, :m] = 1
+    rhs = np.concatenate([xty[index], [1.0]])
+    z = np.zeros(len(support))
+    z[index] = np.linalg.lstsq(kkt, rhs, rcond=None)[0][:m]
+    return z
+
+
+def _active_set(x: np.ndarray, y: np.ndarray, *, max_iter: int) -> np.ndarray | None:
+    """Lawson-Hanson active set on the simplex; None if it fails to settle."""
+    gram, xty = x.T @ x, x.T @ y
+    tol = 1e-10 * max(1.0, float(np.abs(gram).max()), float(np.abs(xty).max()))
+    start = int(np.argmin(((x - y[:, None]) ** 2).sum(axis=0)))  # the best single donor
+    w = np.zeros(x.shape[1])
+    w[start] = 1.0
+    support = w > 0
+    for _ in range(max_iter):
+        gradient = gram @ w - xty
+        level = gradient[support].mean()  # -multiplier of sum w = 1 (equal on the support)
+        outside = np.where(support, np.inf, gradient)
+        j = int(np.argmin(outside))
+        if not np.isfinite(outside[j]) or outside[j] >= level - tol:
+            return w  # KKT: no donor outside the support would lower the objective
+        support[j] = True
+        for _inner in range(x.shape[1] + 1):
+            z = _solve_on(gram, xty, support)
+            if (z[support] > 0).all():
+                w = z
+                break
+            falling = support & (z <= 0)
+            step = float(np.min(w[falling] / (w[falling] - z[falling])))
+            w = w + step * (z - w)
+            leaving = support & (w <= 1e-14)
+            if leaving[j] and step == 0:
+                return None  # degenerate: the donor just added leaves at once
+            support &= ~leaving
+            w[~support] = 0.0
+            if not support.any():
+                return None
+        else:
+            return None
+    return None
+
+
+def _projected_gradient(x: np.ndarray, y: np.ndarray, *, max_iter: int, tol: float) -> np.ndarray:
+    """FISTA on the simplex, stopped when the Frank-Wolfe gap (an upper bound on the distance
+    to the optimum's objective) falls below ``tol`` x (1 + y'y)."""
+    n = x.shape[1]
     gram, xty = x.T @ x, x.T @ y
     lipschitz = float(np.linalg.eigvalsh(gram)[-1]) or 1.0
+    threshold = tol * (1 + float(y @ y))
     w = np.full(n, 1.0 / n)
     momentum, t = w.copy(), 1.0
-    for _ in range(max_iter):
+    for i in range(max_iter):
         w_next = project_to_simplex(momentum - (gram @ momentum - xty) / lipschitz)
         t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
         momentum = w_next + ((t - 1) / t_next) * (w_next - w)
-        change = float(np.abs(w_next - w).max())
         w, t = w_next, t_next
-        if change < tol:
-            break
-    return _polish(x, y, w)
+        if i % 20 == 0:
+            gradient = gram @ w - xty
+            if float(gradient @ w - gradient.min()) < threshold:
+                break
+    return w
 
 
 def _objective(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
@@ -86,23 +159,15 @@ def _objective(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
 
 
 def _polish(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Solve min ||x_S w_S - y||^2 with sum w_S = 1 on the support S of ``w`` (its KKT system);
-    keep the answer if it is non-negative and no worse."""
-    support = np.flatnonzero(w > 1e-9)
-    if len(support) == 0:
+    """Solve the equality-constrained least squares on the support of ``w``; keep the answer if
+    it is non-negative and no worse."""
+    support = w > 1e-9
+    if not support.any():
         return w
-    xs = x[:, support]
-    m = len(support)
-    kkt = np.zeros((m + 1, m + 1))
-    kkt[:m, :m] = 2 * xs.T @ xs
-    kkt[:m, m] = 1
-    kkt[m, :m] = 1
-    rhs = np.concatenate([2 * xs.T @ y, [1.0]])
-    solution = np.linalg.lstsq(kkt, rhs, rcond=None)[0][:m]
-    if (solution < -1e-12).any():
+    solution = _solve_on(x.T @ x, x.T @ y, support)
+    if (solution[support] < -1e-12).any():
         return w
-    polished = np.zeros_like(w)
-    polished[support] = np.maximum(solution, 0.0)
+    polished = np.maximum(solution, 0.0)
     polished /= polished.sum()
     return polished if _objective(x, y, polished) <= _objective(x, y, w) + 1e-12 else w
 
@@ -194,6 +259,12 @@ def synthetic_control(
         raise ValueError("A synthetic control needs at least two donors with every year's figure.")
     donor_matrix = wide.to_numpy(dtype=float)
     donor_codes = wide.columns.astype(str).tolist()
+    if len(donor_codes) >= int(pre.sum()):
+        caveats.append(
+            f"{len(donor_codes)} donors for {int(pre.sum())} pre-go-live years: the weights can "
+            "follow noise rather than the practice's path (a few matched donors fit more "
+            "honestly), and the placebo ranks are then coarse."
+        )
 
     weights, synthetic, (pre_rmspe, post_rmspe) = _fit(treated_path, donor_matrix, pre)
     ratio = _ratio(pre_rmspe, post_rmspe)
