@@ -30,10 +30,10 @@ import logging
 import sys
 from pathlib import Path
 
-from etl.load import LoadReport
+from etl.load import LoadReport, default_loader
 from wdp import config, services
 from wdp.db import DatabaseError, open_database
-from wdp.domain import ReportingPeriod
+from wdp.domain import Measure, Programme, ReportingPeriod
 
 EXIT_OK, EXIT_REJECTED, EXIT_PROBLEM = 0, 1, 2
 
@@ -155,6 +155,25 @@ def build_parser() -> argparse.ArgumentParser:
         pack.add_argument(f"--{name}", help=f"filter: {name}, as in the dashboard's URL")
     pack.add_argument("--json", action="store_true", help="print what was written as JSON")
 
+    plan = commands.add_parser(
+        "evaluation-plan",
+        help="fix the evaluation's analysis plan (comparison practices chosen on baseline years "
+        "only) before any result is seen",
+    )
+    _db_argument(plan, json_help="print the plan as JSON")
+    _study_arguments(plan)
+    plan.add_argument("--by", help="who fixes it (recorded; default: this login)")
+    plan.add_argument(
+        "--replace", action="store_true", help="supersede a plan in force (both stay on record)"
+    )
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="did the campaigns work? the formal evaluation on the fixed plan (README)",
+    )
+    _db_argument(evaluate, json_help="print the result as JSON (the contract in the README)")
+    _study_arguments(evaluate)
+    evaluate.add_argument("--pathfinder", help="one pathfinder against its comparison practices")
+
     summary = commands.add_parser("summary", help="what the database holds")
     _db_argument(summary, json_help="print JSON")
 
@@ -190,6 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.add_argument("--json", action="store_true", help="print the table-by-table report")
     return parser
+
+
+def _study_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--programme", choices=[p.value for p in Programme])
+    command.add_argument("--measure", choices=[Measure.COVERAGE.value, Measure.UPTAKE.value])
+    command.add_argument(
+        "--indicator", type=int, help="the Fingertips GP-practice indicator id (e.g. 91340)"
+    )
 
 
 def _print_report(report: LoadReport) -> None:
@@ -462,6 +489,94 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_evaluation_plan(args: argparse.Namespace) -> int:
+    from wdp.study import StudyNotReady
+
+    db = open_database(args.db)
+    try:
+        plan = services.fix_evaluation_plan(
+            db,
+            fixed_by=args.by or default_loader(),
+            indicator_id=args.indicator,
+            programme=args.programme,
+            measure=args.measure,
+            replace=args.replace,
+        )
+    except StudyNotReady as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEM
+    arms = plan.practices["arm"].value_counts()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "plan_id": plan.plan_id,
+                    "indicator": plan.indicator_id,
+                    "fixed_at": plan.fixed_at.isoformat(timespec="seconds"),
+                    "fixed_by": plan.fixed_by,
+                    "pathfinder_practices": int(arms.get("pathfinder", 0)),
+                    "comparison_practices": int(arms.get("comparison", 0)),
+                    "baseline_years": list(plan.baseline_years),
+                    "plan": plan.plan_text,
+                    "caveats": plan.caveats,
+                }
+            )
+        )
+    else:
+        print(
+            f"Fixed the analysis plan for indicator {plan.indicator_id} ({plan.indicator_name}) "
+            f"at {plan.fixed_at:%Y-%m-%d %H:%M} UTC: {arms.get('pathfinder', 0)} pathfinder "
+            f"practices, {arms.get('comparison', 0)} comparison practices."
+        )
+        print(plan.plan_text)
+        for caveat in plan.caveats:
+            print(f"  note: {caveat}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from wdp.study import StudyNotReady
+
+    db = open_database(args.db)
+    try:
+        study = services.evaluate(
+            db,
+            indicator_id=args.indicator,
+            programme=args.programme,
+            measure=args.measure,
+            pathfinder=args.pathfinder,
+        )
+    except StudyNotReady as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEM
+    if args.json:
+        print(json.dumps(study.as_dict()))
+        return EXIT_OK
+    result = study.as_dict()
+    print(study.verdict)
+    print(
+        f"Indicator {study.plan.indicator_id} ({study.plan.indicator_name}); plan fixed "
+        f"{study.plan.fixed_at:%Y-%m-%d} by {study.plan.fixed_by}; "
+        f"{result['treated_practices']} pathfinder and {result['comparison_practices']} "
+        "comparison practices."
+    )
+    if result["naive_before_after_pp"] is not None:
+        print(
+            f"Before/after in the pathfinder practices alone (no comparison): "
+            f"{result['naive_before_after_pp']:+.1f} points."
+        )
+    print(f"Pre-go-live trends: p = {result['pre_trend']['p']}")
+    for row in result["pathfinders"]:
+        lo, hi = row["ci95"]
+        print(
+            f"  {row['code']:10} {row['estimate_pp']:+6.2f} points (95% CI {lo:+.2f} to "
+            f"{hi:+.2f}), Holm p {row['p_holm']}, {row['n_practices']} practices"
+        )
+    for caveat in study.caveats:
+        print(f"  note: {caveat}")
+    return EXIT_OK
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     db = open_database(args.db)
     summary = {"database": db.name, **db.database_summary()}
@@ -568,6 +683,8 @@ COMMANDS = {
     "accounts": cmd_accounts,
     "seed": cmd_seed,
     "summary": cmd_summary,
+    "evaluation-plan": cmd_evaluation_plan,
+    "evaluate": cmd_evaluate,
 }
 
 

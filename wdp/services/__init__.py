@@ -10,6 +10,7 @@ holds the same everywhere.
 - ``accounts``: accounts (each change audited) and the pathfinder register.
 - ``signin``: signing in and out, sessions, the guard against guessing, unlocking.
 - ``packs``: a person's board pack.   ``backups``: backups and restores.
+- ``evaluation``: fix an evaluation's analysis plan, and run the study on it.
 """
 
 from wdp.services.accounts import (
@@ -23,6 +24,12 @@ from wdp.services.accounts import (
     set_account_disabled,
 )
 from wdp.services.backups import backup, migrate_to, restore
+from wdp.services.evaluation import (
+    PlanAlreadyFixed,
+    evaluate,
+    fix_evaluation_plan,
+    plan_for,
+)
 from wdp.services.packs import (
     DEFAULT_AUDIENCE,
     PackView,
@@ -47,17 +54,21 @@ __all__ = [
     "CsvError",
     "LoadReport",
     "PackView",
+    "PlanAlreadyFixed",
     "account_for",
     "account_problems",
     "backup",
     "check_upload",
     "compose_pack",
     "default_audience",
+    "evaluate",
+    "fix_evaluation_plan",
     "load_returns",
     "load_upload",
     "migrate_to",
     "next_period_due",
     "pack_view",
+    "plan_for",
     "read_register_file",
     "remove_account",
     "replace_register",
