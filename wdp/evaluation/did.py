@@ -40,9 +40,11 @@ Small samples: a pathfinder cohort has tens of practices, not thousands, so the 
 are themselves uncertain. Intervals and p-values therefore use Student's t, and the pre-trend test
 an F reference, with ``nu`` degrees of freedom: the sum over the cohorts involved of (Kish's
 effective number of practices, (sum w)^2 / sum w^2, minus 1). The comparison arm is far larger and
-is ignored here, which errs on the wide side. (With 60 pathfinder practices the normal interval
-covered 92.7% and the chi-square pre-trend test flagged 20% of clean simulated panels; these
-corrections bring both to their nominal 95% and 5%: tests/test_evaluation_simulation.py.)
+is ignored here, which errs on the wide side. Measured on simulated programmes of 60 pathfinder
+practices in four cohorts (tests/test_evaluation_simulation.py and the runs behind it): the
+chi-square reference flagged 16.5% of 1,000 clean panels, the F reference 5.2%; normal intervals
+covered 92.7% of 300 panels where t intervals covered 93.7%, and t intervals covered 94.9% of
+1,000.
 
 - 95% intervals: estimate +/- t(0.975, nu) x SE; p-values two-sided from t(nu).
 - Pre-trend: the Wald statistic W = b' V^-1 b of the ``k`` pre-period event-time effects ``b``
@@ -54,8 +56,9 @@ corrections bring both to their nominal 95% and 5%: tests/test_evaluation_simula
 
 Invariants: a noiseless panel with parallel trends gives exactly the injected effect and exactly 0
 before go-live; the result never depends on row order; the same seed gives the same intervals.
-Cohorts that go live before the first year or after the last year of the window have no
-comparison to make and are dropped with a caveat; so are treated practices whose cohort is missing.
+Cohorts that go live in or before the first year, or after the last year, of the window have no
+comparison to make and are dropped with a caveat. A practice with no cohort is a comparison
+practice: the caller passes only the matched comparison practices and the pathfinder practices.
 
 References: Callaway B, Sant'Anna PHC. Difference-in-differences with multiple time periods.
 J Econometrics 2021;225:200-230 (and the R package ``did``, whose ``compute.att_gt`` and
@@ -80,7 +83,6 @@ from wdp.evaluation.distributions import chi2_sf, f_sf, t_ppf, t_sf
 REQUIRED_COLUMNS = ("practice_code", "year", "numerator", "denominator", "cohort", "group")
 DEFAULT_BOOTSTRAP = 999
 DEFAULT_SEED = 20_240_415
-Z80 = NormalDist().inv_cdf(0.80)
 COMPARISON = "comparison"  # the comparison arm's name in bootstrap strata
 
 
