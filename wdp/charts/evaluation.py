@@ -23,6 +23,21 @@ def financial_year(year: int) -> str:
     return f"{year}/{(year + 1) % 100:02d}"
 
 
+def _year_axis(figure: go.Figure, years) -> None:
+    """Years drawn as numbers (so lines can mark go-live) and labelled as financial years."""
+    ticks = sorted({int(y) for y in years})
+    figure.update_xaxes(tickvals=ticks, ticktext=[financial_year(y) for y in ticks])
+
+
+def _mark_year(figure: go.Figure, year: int, text: str, **line: object) -> None:
+    figure.add_vline(
+        x=year - 0.5,  # between the year before go-live and the go-live year
+        line={"color": Colour.TEXT_GREEN, "dash": "dot", "width": 2, **line},
+        annotation_text=text,
+        annotation_position="top left",
+    )
+
+
 def _layout(figure: go.Figure, *, title: str, height: int, y_title: str) -> go.Figure:
     figure.update_layout(
         title=title,
@@ -50,31 +65,30 @@ def trend_figure(
         rows = trend[trend["arm"] == arm].sort_values("year")
         figure.add_trace(
             go.Scatter(
-                x=[financial_year(y) for y in rows["year"]],
+                x=rows["year"],
                 y=rows["value"],
                 mode="lines+markers",
                 name=arm,
                 line={"color": colour, "dash": dash, "width": 3},
                 marker={"symbol": marker, "size": 8},
-                hovertemplate="%{x}: %{y:.1f}%<extra>" + arm + "</extra>",
+                customdata=[financial_year(int(y)) for y in rows["year"]],
+                hovertemplate="%{customdata}: %{y:.1f}%<extra>" + arm + "</extra>",
             )
         )
     for year in sorted(set(go_live_years)):
-        figure.add_vline(
-            x=financial_year(year),
-            line={"color": Colour.TEXT_GREEN, "dash": "dot", "width": 2},
-            annotation_text=f"go-live {financial_year(year)}",
-            annotation_position="top left",
-        )
+        _mark_year(figure, year, f"go-live {financial_year(year)}")
     for year in excluded_years:
         if year in set(trend["year"]):
-            figure.add_vline(
-                x=financial_year(year),
-                line={"color": Colour.MID_GREY, "width": 14},
-                opacity=0.25,
-                annotation_text="COVID: left out",
-                annotation_position="bottom right",
+            figure.add_vrect(
+                x0=year - 0.4,
+                x1=year + 0.4,
+                fillcolor=Colour.PALE_GREY,
+                opacity=0.3,
+                line_width=0,
+                annotation_text="COVID year: left out of the estimate",
+                annotation_position="bottom left",
             )
+    _year_axis(figure, trend["year"])
     return _layout(figure, title=title, height=400, y_title="Percent")
 
 
@@ -204,19 +218,90 @@ def event_study_frame(event_study: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+COVARIATE_LABELS = {
+    "baseline_level": "Baseline level (%)",
+    "baseline_trend": "Baseline trend (points a year)",
+    "imd_score": "Deprivation (IMD score)",
+    "list_size (log)": "List size (log)",
+    "rural": "Rural (share)",
+}
+
+
 def balance_frame(balance: pd.DataFrame) -> pd.DataFrame:
-    """Standardised differences before and after matching; |SMD| above 0.1 is named."""
+    """Standardised differences before and after matching; |SMD| above 0.1 is named in words."""
 
     def judged(smd: float) -> str:
-        return f"{smd:+.2f}" + ("  ⚠ above 0.1" if abs(smd) > 0.1 else "")
+        if pd.isna(smd):
+            return "–"
+        return f"{smd:+.2f}" + ("  ⚠ above 0.1" if abs(smd) > 0.1 else "  ✓")
 
     return pd.DataFrame(
         {
-            "Characteristic": balance["label"],
+            "Characteristic": balance["covariate"].map(lambda c: COVARIATE_LABELS.get(c, c)),
             "Pathfinder practices": balance["treated_mean"].round(2),
-            "All candidates": balance["candidates_mean"].round(2),
-            "Matched comparison": balance["matched_mean"].round(2),
+            "All candidates (before matching)": balance["comparison_mean_before"].round(2),
+            "Matched comparison": balance["comparison_mean_after"].round(2),
             "Std. difference before": balance["smd_before"].map(judged),
             "Std. difference after": balance["smd_after"].map(judged),
+        }
+    )
+
+
+def sensitivity_frame(rows: list[dict]) -> pd.DataFrame:
+    """The primary estimate under other reasonable choices (``Study.sensitivity`` as dicts)."""
+    return pd.DataFrame(
+        {
+            "Analysis": [r["analysis"] for r in rows],
+            "Effect (points)": [r["estimate_pp"] for r in rows],
+            "95% CI": [
+                f"{r['ci95'][0]:+.2f} to {r['ci95'][1]:+.2f}"
+                if r["ci95"][0] is not None and r["ci95"][1] is not None
+                else "–"
+                for r in rows
+            ],
+            "Pathfinder practices": [r["n_treated"] for r in rows],
+            "Comparison practices": [r["n_comparison"] for r in rows],
+            "What changed": [r["note"] for r in rows],
+        }
+    )
+
+
+def synthetic_figure(gap: pd.DataFrame, *, title: str, go_live: int) -> go.Figure:
+    """One pathfinder against its synthetic control (a weighted blend of comparison practices
+    that tracks it before go-live)."""
+    figure = go.Figure()
+    x = gap["year"].astype(int)
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=gap["treated"],
+            mode="lines+markers",
+            name="The pathfinder's practices",
+            line={"color": Colour.BLUE, "width": 3},
+            marker={"symbol": "circle", "size": 8},
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=x,
+            y=gap["synthetic"],
+            mode="lines+markers",
+            name="Synthetic control",
+            line={"color": Colour.DARK_GREY, "dash": "dash", "width": 3},
+            marker={"symbol": "square", "size": 8},
+        )
+    )
+    _mark_year(figure, go_live, f"go-live {financial_year(go_live)}")
+    _year_axis(figure, x)
+    return _layout(figure, title=title, height=380, y_title="Percent")
+
+
+def trend_frame(trend: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Year": [financial_year(int(y)) for y in trend["year"]],
+            "Practices": trend["arm"],
+            "Figure (%)": trend["value"].round(2),
+            "Number of practices": trend["practices"],
         }
     )

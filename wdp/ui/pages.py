@@ -68,6 +68,13 @@ PAGES: tuple[PageSpec, ...] = (
         roles=(Role.DIRECTOR, Role.ADMIN, Role.VIEWER),
     ),
     PageSpec("pages/7_Admin.py", "Admin", "🔧", roles=(Role.ADMIN,)),
+    PageSpec(
+        "pages/9_Evaluation.py",
+        "Evaluation",
+        "🔬",
+        roles=(Role.DIRECTOR, Role.ADMIN, Role.VIEWER, Role.LEAD),
+        slide="evaluation",
+    ),
     PageSpec("pages/8_Board_pack.py", "Board pack", "🗂️"),
 )
 BY_SCRIPT = {spec.script: spec for spec in PAGES}
