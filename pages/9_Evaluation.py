@@ -39,7 +39,10 @@ if isinstance(found, str):
     st.stop()
 plan, result = found.plan, found.result
 if plan.is_synthetic:
-    st.caption(f"**{SYNTHETIC_LABEL}**: the GP-practice figures too (made with a known effect).")
+    st.caption(
+        f"**{SYNTHETIC_LABEL}**: the GP-practice figures are synthetic too, made with a known "
+        "effect (data/sample/README.md), so the method can be seen to find it."
+    )
 who = names.get(pathfinder, pathfinder) if pathfinder else "All pathfinders"
 st.subheader(f"{who}: {plan.measure_label}")
 view.verdict_card(found)
@@ -107,7 +110,11 @@ download_csv(balance, filename="evaluation_balance.csv", key=f"{PAGE}_balance_cs
 
 st.subheader("Does the answer hold under other choices?")
 sensitivity = build.sensitivity_frame(view.as_rows(found))
-st.dataframe(sensitivity, hide_index=True)
+st.dataframe(
+    sensitivity,
+    hide_index=True,
+    column_config={"What changed": st.column_config.TextColumn(width="large")},
+)
 download_csv(sensitivity, filename="evaluation_sensitivity.csv", key=f"{PAGE}_sensitivity_csv")
 
 with st.expander("Method, caveats and sources", expanded=False):

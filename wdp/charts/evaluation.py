@@ -252,7 +252,9 @@ def sensitivity_frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Analysis": [r["analysis"] for r in rows],
-            "Effect (points)": [r["estimate_pp"] for r in rows],
+            "Effect (points)": [
+                None if r["estimate_pp"] is None else round(r["estimate_pp"], 2) for r in rows
+            ],
             "95% CI": [
                 f"{r['ci95'][0]:+.2f} to {r['ci95'][1]:+.2f}"
                 if r["ci95"][0] is not None and r["ci95"][1] is not None

@@ -95,7 +95,7 @@ def verdict_card(found: Study) -> None:
     cards = st.columns(4)
     lo, hi = result.pooled.ci95
     cards[0].metric(
-        "Effect against matched practices",
+        "Effect vs matched practices",
         f"{result.pooled.estimate_pp:+.1f} points",
         help=f"95% CI {lo:+.1f} to {hi:+.1f}; p = {result.pooled.p:.3f}. Difference-in-"
         "differences: the change in pathfinder practices minus the change in their matched "
@@ -104,14 +104,14 @@ def verdict_card(found: Study) -> None:
     )
     naive = found.naive.get("change_pp")
     cards[1].metric(
-        "Before/after, pathfinder practices alone",
+        "Before/after alone",
         "–" if naive is None else f"{naive:+.1f} points",
         help="What a simple before/after chart shows: it includes the national trend and "
         "regression to the mean, which the comparison practices remove.",
         border=True,
     )
     cards[2].metric(
-        "Smallest change this study could detect",
+        "Smallest detectable change",
         f"{result.min_detectable_pp:.1f} points",
         help="With 80% power at the 5% level, given these practices and their variation.",
         border=True,
