@@ -433,6 +433,59 @@ def before_after_slide(db, programme: str, measure: str, pathfinder: str | None)
     )
 
 
+def evaluation_slide(
+    db, programme: str | None, measure: str | None, pathfinder: str | None
+) -> Slide | None:
+    """The formal evaluation on its fixed plan: the verdict as the headline, the two arms' trends
+    as the chart. Left out while no plan is fixed or the data cannot answer yet."""
+    from wdp.charts import evaluation as evaluation_charts
+    from wdp.study import StudyNotReady, choose_indicator, load_plan, run_study
+
+    try:
+        indicator = choose_indicator(
+            db,
+            programme=programme or Programme.BREAST.value,
+            measure=measure if measure in (Measure.UPTAKE.value, Measure.COVERAGE.value) else None,
+        )
+        plan = load_plan(db, indicator_id=int(indicator["indicator_id"]))
+        if plan is None or (pathfinder and pathfinder not in plan.pathfinder_codes()):
+            return None
+        study = run_study(db, plan, pathfinder=pathfinder, sensitivity=False)
+    except StudyNotReady:
+        return None
+    result = study.result
+    naive = study.naive.get("change_pp")
+    go_live = sorted(plan.practices["go_live_year"].dropna().astype(int).unique())
+    figure = evaluation_charts.trend_figure(
+        study.trend, title="", go_live_years=go_live, excluded_years=list(plan.exclude_years)
+    )
+    who = pathfinder or "All pathfinders"
+    notes = (
+        f"{result.n_treated} pathfinder practices against {result.n_comparison} comparison "
+        "practices matched on the years before go-live (level, trend, deprivation, list size, "
+        "rurality). Difference-in-differences for staggered go-live (Callaway and Sant'Anna), "
+        f"95% interval by practice bootstrap. Before/after in the pathfinder practices alone: "
+        + ("not available" if naive is None else f"{naive:+.1f} points")
+        + " (includes the national trend, which the comparison removes). "
+        f"Pre-go-live trends: p = {result.pre_trend.p:.2f}. Analysis plan fixed "
+        f"{plan.fixed_at:%d %B %Y} by {plan.fixed_by}, before results were seen."
+    )
+    made = "; synthetic, made with a known effect" if plan.is_synthetic else ""
+    source = (
+        f"Source: OHID Fingertips indicator {plan.indicator_id} (GP practices{made}); "
+        f"pathfinders' returns. {OGL_ATTRIBUTION}"
+    )
+    return Slide(
+        "evaluation",
+        "chart",
+        f"Did it work? {who}: {plan.measure_label}",
+        study.verdict,
+        figure=figure,
+        notes=notes,
+        source=source,
+    )
+
+
 def activity_slide(db, period: str, pathfinder: str | None) -> Slide | None:
     months = db.activity_by_month(period_end=period, pathfinder=pathfinder)
     if months.empty or months["reach"].isna().all():
@@ -565,6 +618,7 @@ SLIDE_NAMES = {
     "returns": "Quarterly returns received",
     "public": "Public screening benchmark",
     "before_after": "Change after go-live",
+    "evaluation": "Evaluation against matched practices",
     "activity": "Campaign reach",
 }
 
@@ -621,6 +675,7 @@ def _compose(db: Database, filters: PackFilters, *, audience: str, title: str) -
             ),
         )
     )
+    found.append(("evaluation", evaluation_slide(db, programme, measure, filters.pathfinder)))
     found.append(("activity", activity_slide(db, period, filters.pathfinder) if period else None))
     for key, made in found:
         made = [made] if isinstance(made, Slide) else (made or [])
