@@ -22,6 +22,7 @@ their pathfinder went live in (event time 0) onwards; nobody else gets any effec
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,7 +230,11 @@ def write_export(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def import_gp_panel(
-    db: Database, *, total: int = PRACTICES, seed: int = SEED, indicators=INDICATORS
+    db: Database,
+    *,
+    total: int = PRACTICES,
+    seed: int = SEED,
+    indicators: Sequence[Indicator] = INDICATORS,
 ) -> ImportReport:
     """Make the panel for the database's current returns and import it: one export holding
     every indicator (as a Fingertips profile download does), through ``import_file``, so all of
