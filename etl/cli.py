@@ -311,6 +311,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
                 f"{panel.details.get('gp_practice_rows', 0):,} practice-year rows, indicators "
                 + ", ".join(str(i["indicator_id"]) for i in panel.details.get("indicators", []))
             )
+        for plan in result.evaluation_plans:
+            print(
+                f"Evaluation plan for indicator {plan['indicator_id']}: fixed "
+                f"{plan['fixed_at']}, {plan['practices']} practices"
+            )
         print(
             f"{summary['pathfinders']} pathfinders, {summary['staff_trained']} champions trained."
         )

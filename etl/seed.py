@@ -34,6 +34,7 @@ from etl.workbook import display_value
 from wdp.config import REFERENCE_DIR, SAMPLE_DIR, SCREENING_DIR
 from wdp.db import Database, Transaction
 from wdp.domain import AreaType, Issue, Measure, Programme
+from wdp.study import StudyNotReady, choose_indicator, fix_plan, load_plan
 
 REGISTER_FILE = "pathfinders.csv"
 BENCHMARK_FILE = "national_breast_uptake_by_service.csv"
@@ -213,6 +214,7 @@ class SeedResult:
     reports: list[LoadReport] = field(default_factory=list)
     public: list[ImportReport] = field(default_factory=list)
     gp_panel: ImportReport | None = None
+    evaluation_plans: list[dict[str, Any]] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -232,6 +234,7 @@ class SeedResult:
                 for r in self.public
             ],
             "gp_panel": None if self.gp_panel is None else _panel_summary(self.gp_panel),
+            "evaluation_plans": self.evaluation_plans,
             "unexpected": self.unexpected,
         }
 
@@ -300,4 +303,31 @@ def _seed(db: Database, sample_dir: Path) -> SeedResult:
     if result.gp_panel.status == "rejected":
         problems = "; ".join(result.gp_panel.errors)
         result.unexpected.append(f"the synthetic GP-practice panel: {problems}")
+    else:
+        result.evaluation_plans = fix_sample_plans(db)
     return result
+
+
+def fix_sample_plans(db: Database) -> list[dict[str, Any]]:
+    """The sample's analysis plans, one per programme on its preferred measure (uptake where there
+    is one), fixed from the baseline years like any plan; a plan already there is kept (seeding
+    again changes nothing). Breast coverage is left without one, to show how a plan is fixed."""
+    plans = []
+    for programme in Programme:
+        try:
+            indicator = choose_indicator(db, programme=programme.value)
+            chosen = int(indicator["indicator_id"])
+            plan = load_plan(db, indicator_id=chosen) or fix_plan(
+                db, indicator_id=chosen, fixed_by=SAMPLE_LOADER
+            )
+        except StudyNotReady:
+            continue
+        plans.append(
+            {
+                "indicator_id": plan.indicator_id,
+                "plan_id": plan.plan_id,
+                "fixed_at": plan.fixed_at.isoformat(timespec="seconds"),
+                "practices": len(plan.practices),
+            }
+        )
+    return plans

@@ -43,7 +43,9 @@ if plan.is_synthetic:
         f"**{SYNTHETIC_LABEL}**: the GP-practice figures are synthetic too, made with a known "
         "effect (data/sample/README.md), so the method can be seen to find it."
     )
-who = names.get(pathfinder, pathfinder) if pathfinder else "All pathfinders"
+codes = plan.pathfinder_codes()
+only = pathfinder or (codes[0] if len(codes) == 1 else None)  # a lead's is their own
+who = names.get(only, only) if only else "All pathfinders"
 st.subheader(f"{who}: {plan.measure_label}")
 view.verdict_card(found)
 view.plan_box(found)
