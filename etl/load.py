@@ -10,6 +10,7 @@ Outcomes per file:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import logging
@@ -19,7 +20,7 @@ from typing import Any, Literal
 
 from etl.validate import ValidatedReturn, validate_workbook
 from etl.workbook import read_workbook
-from wdp.db import Database, DatabaseBusy, DatabaseNotSetUp
+from wdp.db import Database, DatabaseBusy, DatabaseError, DatabaseNotSetUp
 from wdp.db.queries import ValidationReference
 from wdp.domain import Issue, ReportingPeriod
 from wdp.files import file_sha256
@@ -204,8 +205,11 @@ def load_return(
             report.status = "accepted"
             return report
         except DatabaseBusy:
-            # Another writer, or the database server went away: nothing of it was stored, and
-            # the attempt stays open (not completed). The person is told to try again.
+            # Another writer, or the database server went away: nothing of it was stored. The
+            # person is told to try again; the attempt is closed if the database lets us now
+            # (else it stays listed as not completed, which is also true).
+            with contextlib.suppress(DatabaseError), db.write() as tx:
+                tx.close_attempt(attempt_id=attempt)
             raise
         except Exception as error:  # anything at all: the transaction has rolled back
             log.exception("loading %s failed; rolled back", name)

@@ -87,7 +87,7 @@ def session_upload(path: Path, db: Path, *, lock_timeout: float) -> Callable[[],
 @pytest.mark.process
 @pytest.mark.slow
 def test_ten_loads_at_once_land_exactly_once_and_readers_never_see_half(
-    reference_db: Path, tmp_path: Path
+    reference_db: Path, tmp_path: Path, backend: str
 ) -> None:
     stop = tmp_path / "stop"
     reader = subprocess.Popen(
@@ -173,7 +173,10 @@ def test_ten_loads_at_once_land_exactly_once_and_readers_never_see_half(
             "SELECT count(*) FROM load_attempt WHERE finished_at IS NULL"
         ).fetchone()[0]
     assert landed == sorted((f"WDP-{code}", "accepted", 1) for code in PATHFINDERS)  # once each
-    assert open_attempts == 0
+    # A load told "busy" on the DuckDB file was turned away before recording its attempt. On
+    # PostgreSQL storage its attempt was recorded first; it is closed when the database lets it
+    # be at once, else it stays listed as not completed (true: it did not complete).
+    assert open_attempts <= (len(busy) if backend == "lake" else 0)
 
 
 @pytest.mark.process

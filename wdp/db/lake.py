@@ -860,20 +860,30 @@ def migrate(engine: _Engine, *, create: bool, timeout: float) -> int:
                         "INSERT INTO schema_version (version, description) VALUES (%s, %s)",
                         [number, description],
                     )
-        _hide_plain_tables(pg)
+        _hide_plain_tables(pg, changed=plain_version < LATEST_VERSION)
     cur.execute("CALL pg_clear_cache()")  # DuckDB's view of the plain tables: as they are now
     return LATEST_VERSION
 
 
-def _hide_plain_tables(pg: psycopg.Connection) -> None:
+def _hide_plain_tables(pg: psycopg.Connection, *, changed: bool = True) -> None:
     """The plain tables' names as empty views in ``HIDDEN_SCHEMA``: a lead's reads run with
     that schema as their search path, so accounts and sign-ins read as empty to them."""
     from wdp.db.schema import PLAIN_TABLES
     from wdp.db.scope import HIDDEN_FROM_A_LEAD
 
+    wanted = sorted(PLAIN_TABLES & set(HIDDEN_FROM_A_LEAD))
+    present = {
+        r[0]
+        for r in pg.execute(
+            "SELECT table_name FROM information_schema.views WHERE table_schema = %s",
+            [HIDDEN_SCHEMA],
+        ).fetchall()
+    }
+    if set(wanted) <= present and not changed:
+        return  # (never dropped and remade needlessly: a backup's pg_dump may be reading them)
     with pg.transaction():
         pg.execute(f"CREATE SCHEMA IF NOT EXISTS {HIDDEN_SCHEMA}")  # type: ignore[arg-type]
-        for table in sorted(PLAIN_TABLES & set(HIDDEN_FROM_A_LEAD)):
+        for table in wanted:
             pg.execute(f"DROP VIEW IF EXISTS {HIDDEN_SCHEMA}.{table}")  # type: ignore[arg-type]
             pg.execute(
                 f"CREATE VIEW {HIDDEN_SCHEMA}.{table} AS "  # type: ignore[arg-type]

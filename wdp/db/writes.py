@@ -88,6 +88,16 @@ def start_attempt(
 
 
 @write
+def close_attempt(con: duckdb.DuckDBPyConnection, *, attempt_id: int) -> None:
+    """Mark an attempt finished with nothing stored (the person was told the database was busy
+    and to try again): it no longer shows as "Not completed"."""
+    con.execute(
+        "UPDATE load_attempt SET finished_at = ? WHERE attempt_id = ? AND finished_at IS NULL",
+        [dt.datetime.now(), attempt_id],
+    )
+
+
+@write
 def write_submission(
     con: duckdb.DuckDBPyConnection,
     record: dict[str, Any],
