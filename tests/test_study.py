@@ -111,7 +111,14 @@ def test_the_study_finds_the_injected_effect(seeded_db) -> None:
     placebo = next(s for s in found.sensitivity if s.label == "Placebo go-live")
     assert placebo.ci95[0] < 0 < placebo.ci95[1]  # before go-live there is nothing to find
     labels = {s.label for s in found.sensitivity}
-    assert {"COVID year kept in", "Another comparison group", "Leave one pathfinder out"} <= labels
+    assert {
+        "COVID year kept in",
+        "Nearest match only",
+        "Another comparison group",
+        "Leave one pathfinder out",
+    } <= labels
+    unmatched = next(s for s in found.sensitivity if s.label == "Another comparison group")
+    assert unmatched.n_comparison > found.result.n_comparison  # every eligible practice
     assert "Coverage instead" in labels
 
 

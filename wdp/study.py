@@ -562,9 +562,15 @@ def sensitivity_analyses(
             lambda: did(panel, exclude_years=()),
         )
     attempt(
-        "Another comparison group",
+        "Nearest match only",
         "the nearest comparison practice per pathfinder practice only (1:1), not 3",
         lambda: did(_nearest_only(panel)),
+    )
+    attempt(
+        "Another comparison group",
+        "every eligible practice in the pathfinders' regions (outside their areas, never "
+        "treated), unmatched",
+        lambda: did(_unmatched(db, plan, panel)),
     )
     attempt(
         "Placebo go-live",
@@ -625,6 +631,26 @@ def _nearest_only(panel: pd.DataFrame) -> pd.DataFrame:
         .drop_duplicates("matched_to")["practice_code"]
     )
     return panel[(panel["arm"] == "pathfinder") | panel["practice_code"].isin(nearest)]
+
+
+def _unmatched(db: Database, plan: Plan, panel: pd.DataFrame) -> pd.DataFrame:
+    """The pathfinder practices against every eligible practice in their regions: the
+    comparison before matching (what matching is meant to improve on)."""
+    profiles = db.practice_profiles()
+    region = profiles.set_index("practice_code")["region_code"]
+    treated = panel[panel["arm"] == "pathfinder"]
+    regions = set(treated["practice_code"].map(region).dropna())
+    excluded = set(db.pathfinder_area_practices()["practice_code"]) | set(treated["practice_code"])
+    eligible = profiles.loc[
+        profiles["region_code"].isin(regions) & ~profiles["practice_code"].isin(excluded),
+        "practice_code",
+    ]
+    figures = db.gp_indicator_panel(indicator_id=plan.indicator_id)
+    others = figures[figures["practice_code"].isin(eligible)].assign(
+        arm="comparison", cohort=pd.NA, group=None
+    )
+    others["cohort"] = others["cohort"].astype("Int64")
+    return pd.concat([treated, others], ignore_index=True)
 
 
 def _placebo(panel: pd.DataFrame, did: Callable[..., DidResult]) -> DidResult:
