@@ -8,7 +8,8 @@ Layers, lowest first (a module may import its own layer and the ones below):
     domain       wdp.domain, wdp.config, wdp.files, wdp.stats, wdp.spc, wdp.funnel,
                  wdp.evaluation (pure statistics: numpy and pandas, nothing above)
     db           wdp.db
-    etl, charts  etl, wdp.charts, wdp.geo, wdp.headlines, wdp.auth
+    etl, charts  etl, wdp.charts, wdp.geo, wdp.headlines, wdp.auth, wdp.study,
+                 wdp.notify (sending reminders: SMTP or GOV.UK Notify)
     board pack   wdp.boardpack
     services     wdp.services
     ui           wdp.ui
@@ -45,7 +46,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("db", ("wdp.db",)),
-    ("etl and charts", ("etl", "wdp.charts", "wdp.geo", "wdp.headlines", "wdp.auth", "wdp.study")),
+    (
+        "etl and charts",
+        ("etl", "wdp.charts", "wdp.geo", "wdp.headlines", "wdp.auth", "wdp.study", "wdp.notify"),
+    ),
     ("board pack", ("wdp.boardpack",)),
     ("services", ("wdp.services",)),
     ("ui", ("wdp.ui",)),

@@ -73,6 +73,30 @@ ENVIRONMENT = {
         "them, X-Forwarded-For says who the person is (sign-in limits count per person, not per "
         "proxy). Default none: the connecting address is the person's.",
     ),
+    "smtp_url": EnvironmentVariable(
+        "WDP_SMTP_URL",
+        "The mail server reminders go through when GOV.UK Notify is not configured: "
+        "`smtp://HOST:PORT` (STARTTLS when the server offers it), `smtp+starttls://HOST:PORT` "
+        "(STARTTLS required) or `smtps://HOST:PORT` (TLS from the start). Its username and "
+        "password go in the secrets file's [smtp] section, never in this URL.",
+    ),
+    "smtp_from": EnvironmentVariable(
+        "WDP_SMTP_FROM",
+        "The address reminders sent by SMTP come from, e.g. `WDP programme <wdp@example.nhs.uk>`; "
+        "needed with WDP_SMTP_URL.",
+    ),
+    "notify_base_url": EnvironmentVariable(
+        "WDP_NOTIFY_BASE_URL",
+        "GOV.UK Notify's API address; default https://api.notifications.service.gov.uk (change "
+        "it only to point at a stand-in for testing; plain http is refused except on this "
+        "machine).",
+    ),
+    "secrets": EnvironmentVariable(
+        "WDP_SECRETS",
+        "The secrets file the command line reads (the GOV.UK Notify API key and template ids, "
+        "the SMTP username and password); default .streamlit/secrets.toml, the file the app "
+        "reads.",
+    ),
 }
 
 
@@ -122,6 +146,32 @@ def fingertips_url() -> str:
     """The Fingertips site the fetch command downloads from (``WDP_FINGERTIPS_URL``), without a
     trailing slash."""
     return (_env("fingertips_url") or DEFAULT_FINGERTIPS_URL).rstrip("/")
+
+
+DEFAULT_NOTIFY_BASE_URL = "https://api.notifications.service.gov.uk"
+DEFAULT_SECRETS_FILE = ROOT / ".streamlit" / "secrets.toml"
+
+
+def smtp_url() -> str | None:
+    """The mail server reminders go through (``WDP_SMTP_URL``), or None: SMTP not configured."""
+    return _env("smtp_url")
+
+
+def smtp_from() -> str | None:
+    """The From address of reminders sent by SMTP (``WDP_SMTP_FROM``)."""
+    return _env("smtp_from")
+
+
+def notify_base_url() -> str:
+    """GOV.UK Notify's API address (``WDP_NOTIFY_BASE_URL``), without a trailing slash."""
+    return (_env("notify_base_url") or DEFAULT_NOTIFY_BASE_URL).rstrip("/")
+
+
+def secrets_setting() -> Path | None:
+    """The secrets file named by ``WDP_SECRETS``, or None: use ``DEFAULT_SECRETS_FILE`` (which,
+    unlike a named file, may be absent)."""
+    explicit = _env("secrets")
+    return Path(explicit) if explicit else None
 
 
 def lock_timeout_s() -> float:
