@@ -408,6 +408,21 @@ def test_an_accepted_message_is_sent_even_if_goodbye_fails(smtp_server) -> None:
 
 
 @pytest.mark.parametrize(
+    ("from_address", "words"),
+    [
+        ("not an address", "should be one email address"),
+        ("a@example.nhs.uk, b@example.nhs.uk", "should be one email address"),
+        ("a@example.nhs.uk\r\nBcc: everyone@example.nhs.uk", "is not an email address"),
+    ],
+)
+def test_a_bad_from_address_is_refused_when_the_sender_is_made(
+    from_address: str, words: str
+) -> None:
+    with pytest.raises(NotConfigured, match=f"WDP_SMTP_FROM .* {words}"):
+        SmtpSender("smtp://127.0.0.1:2525", from_address=from_address)
+
+
+@pytest.mark.parametrize(
     ("url", "words"),
     [
         ("http://mail.example:25", "should start smtp://, smtp+starttls:// or smtps://"),
@@ -569,6 +584,16 @@ def test_notify_errors_are_retryable_for_5xx_and_429_and_permanent_for_400_and_4
     result = notify_sender(notify).send(reminder())
     assert result == SendResult.failed(
         "notify", f"GOV.UK Notify {words}: {message}", retryable=retryable
+    )
+
+
+def test_an_error_page_that_is_not_notify_talking_is_reported_by_its_status(
+    notify: NotifyStandIn,
+) -> None:
+    notify.status, notify.body = 502, b"<html><body>nginx: bad gateway</body></html>"
+    result = notify_sender(notify).send(reminder())
+    assert result == SendResult.failed(
+        "notify", "GOV.UK Notify had a problem of its own (502): Bad Gateway", retryable=True
     )
 
 

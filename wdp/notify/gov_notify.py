@@ -173,8 +173,8 @@ def notify_errors(response: requests.Response) -> str:
     """Notify's own words from an error response (``{"errors": [{"error", "message"}]}``)."""
     try:
         body = response.json()
-    except ValueError:
-        return (response.text or response.reason or "no explanation").strip()[:300]
+    except ValueError:  # not Notify talking (a proxy's error page): its status line will do
+        return response.reason or "no explanation"
     errors = body.get("errors") if isinstance(body, dict) else None
     if isinstance(errors, list):
         words = [str(e.get("message") or e.get("error")) for e in errors if isinstance(e, dict)]
