@@ -48,7 +48,16 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("db", ("wdp.db",)),
     (
         "etl and charts",
-        ("etl", "wdp.charts", "wdp.geo", "wdp.headlines", "wdp.auth", "wdp.study", "wdp.notify"),
+        (
+            "etl",
+            "wdp.charts",
+            "wdp.geo",
+            "wdp.headlines",
+            "wdp.auth",
+            "wdp.study",
+            "wdp.notify",
+            "wdp.reminders",
+        ),
     ),
     ("board pack", ("wdp.boardpack",)),
     ("services", ("wdp.services",)),
