@@ -51,6 +51,21 @@ def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
+def publish(
+    staging: Path, manifest: dict[str, Any], *, to: Path, now: dt.datetime | None
+) -> BackupResult:
+    """Write the manifest into a finished staging folder and move it to a new timestamped
+    folder in ``to`` (suffixed -2, -3... if taken): the backup appears whole or not at all."""
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    folder = to / f"wdp-backup-{_stamp(now)}"
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = to / f"wdp-backup-{_stamp(now)}-{n}"
+    staging.rename(folder)
+    return BackupResult(folder, manifest)
+
+
 def _stamp(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -100,14 +115,7 @@ def backup_file(db: Path, to: Path, *, now: dt.datetime | None = None) -> Backup
             "file": {"name": DB_FILE, "bytes": size, "sha256": sha},
             "tables": tables,
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        folder = to / f"wdp-backup-{_stamp(now)}"
-        n = 1
-        while folder.exists():
-            n += 1
-            folder = to / f"wdp-backup-{_stamp(now)}-{n}"
-        staging.rename(folder)  # the backup appears whole or not at all
-        return BackupResult(folder, manifest)
+        return publish(staging, manifest, to=to, now=now)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -20,7 +20,6 @@ unless ``force``; the one replaced is kept, renamed ``NAME_replaced_TIME``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import subprocess
 import tempfile
@@ -32,7 +31,7 @@ from typing import Any
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from wdp.db.backup import MANIFEST, BackupError, BackupResult, _stamp, read_manifest
+from wdp.db.backup import BackupError, BackupResult, _stamp, publish, read_manifest
 from wdp.db.lake import (
     LAKE,
     LAKE_SCHEMA,
@@ -187,14 +186,7 @@ def backup_server(db: LakeDatabase, to: Path, *, now: dt.datetime | None = None)
             "data_files": _files(staging / DATA),
             "tables": tables,
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        folder = to / f"wdp-backup-{_stamp(now)}"
-        n = 1
-        while folder.exists():
-            n += 1
-            folder = to / f"wdp-backup-{_stamp(now)}-{n}"
-        staging.rename(folder)  # the backup appears whole or not at all
-        return BackupResult(folder, manifest)
+        return publish(staging, manifest, to=to, now=now)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
