@@ -120,7 +120,7 @@ def test_headlines_are_computed_from_the_data(pack: BoardPack) -> None:
         "North Midlands breast screening uptake rank rose from 58th to 11th"
     )
     assert by_key["champions"].headline.startswith("347 Digital Health Champions trained to")
-    assert "14 of 20 pathfinders reporting Green in 2018-19 Q1" in by_key["rag"].headline
+    assert "14 of 20 pathfinders reporting ● Green in 2018-19 Q1" in by_key["rag"].headline
     assert by_key["returns"].headline.startswith("20 of 20 returns received for 2018-19 Q1")
 
 

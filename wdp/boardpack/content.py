@@ -211,12 +211,14 @@ def rag_slide(db, period: str) -> Slide | None:
     counts = counts.reindex(by_period.drop_duplicates("reporting_period")["reporting_period"])
     counts = counts.fillna(0).astype(int)
     latest, reporting = counts.iloc[-1], int(counts.iloc[-1].sum())
-    line = f"{latest['green']} of {reporting} pathfinders reporting Green in {counts.index[-1]}"
+    # Each rating as every page writes it, with its shape ("▲ Amber"), in sentences too.
+    green, red = Rag.GREEN.shown, Rag.RED.shown
+    line = f"{latest['green']} of {reporting} pathfinders reporting {green} in {counts.index[-1]}"
     if reporting == 1:  # one pathfinder's pack: say what it reported
-        said = [Rag(code).label for code in ("green", "amber", "red") if latest[code]]
+        said = [Rag(code).shown for code in ("green", "amber", "red") if latest[code]]
         line = f"Reported {said[0]} in {counts.index[-1]}"
         if len(counts) > 1:
-            before = [Rag(c).label for c in ("green", "amber", "red") if counts.iloc[-2][c]]
+            before = [Rag(c).shown for c in ("green", "amber", "red") if counts.iloc[-2][c]]
             line += f" ({before[0] if before else 'no return'} in {counts.index[-2]})"
     elif len(counts) > 1:
         before = counts.iloc[-2]
@@ -229,7 +231,7 @@ def rag_slide(db, period: str) -> Slide | None:
         )
         line += f", {word} {before['green']} in {counts.index[-2]}"
     if reporting > 1:
-        line += f"; {latest['red']} Red"
+        line += f"; {latest['red']} {red}"
     return Slide(
         "rag",
         "chart",
@@ -237,7 +239,7 @@ def rag_slide(db, period: str) -> Slide | None:
         line,
         figure=status_charts.rag_figure(by_period),
         notes="Overall RAG each pathfinder gave in each quarter's current return. Shapes as well "
-        "as colours: ● Green, ▲ Amber, ◆ Red.",
+        f"as colours: {', '.join(r.shown for r in (Rag.GREEN, Rag.AMBER, Rag.RED))}.",
         source=RETURNS_SOURCE,
     )
 
@@ -267,7 +269,8 @@ def status_table_slide(db, period: str, pathfinder: str | None) -> Slide | None:
         else f"{rows['pathfinder_name'].iloc[0]}: {int(rows['milestones_overdue'].iloc[0])} "
         f"milestones overdue at the end of {period}",
         table=table.head(TABLE_ROWS),
-        notes="Each pathfinder as its latest return up to the period left it, Red first. "
+        notes="Each pathfinder as its latest return up to the period left it, "
+        f"{Rag.RED.shown} first. "
         "Overdue: due on or before the period's last day and neither complete nor cancelled."
         + (f" Showing {TABLE_ROWS} of {len(rows)}." if len(rows) > TABLE_ROWS else ""),
         source=RETURNS_SOURCE,

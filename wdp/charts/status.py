@@ -77,7 +77,7 @@ def rag_figure(by_period: pd.DataFrame) -> go.Figure:
                 textposition="outside",
                 cliponaxis=False,
                 textfont={"color": Colour.TEXT, "size": 13},
-                hovertemplate="%{x}: %{y} pathfinders " + rag.label + "<extra></extra>",
+                hovertemplate="%{x}: " + rag.shown + ", %{y} pathfinders<extra></extra>",
             )
         )
     top = max([*by_period["pathfinders"].tolist(), 1])
