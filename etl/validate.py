@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BeforeValidator, ValidationError
 
-from etl.models import SHEETS, TEMPLATE_VERSION, Details, SheetModel, SheetSpec
+from etl.models import SHEETS, TEMPLATE_VERSION, Details, SheetModel, SheetSpec, parse_version
 from etl.template import GUIDE_SHEET, LISTS_SHEET, example_row, field_help
 from etl.workbook import RawWorkbook, display_value
 from wdp.db.queries import ValidationReference
@@ -569,9 +569,9 @@ def _frame(
 
 def _check_version(check: _Checker, details_row: _Row, row_of: dict[str, int]) -> bool:
     raw = details_row.values.get("template_version")
-    version = display_value(raw)
-    if isinstance(raw, float | int) and not isinstance(raw, bool):
-        version = f"{float(raw):.1f}"
+    # Read as the Details model reads it (spaces trimmed, 1 as "1.0"), so the version checked is
+    # the version stored; TRUE is not a version, though Excel holds it as a number.
+    version = display_value(raw) if isinstance(raw, bool) else parse_version(raw)
     if version == TEMPLATE_VERSION:
         return True
     where = ("Details", row_of.get("template_version"), "Template version", raw)

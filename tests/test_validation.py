@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from etl.load import LoadReport, load_return
+from etl.models import TEMPLATE_VERSION
 from etl.sample import write_return
 from tests.helpers import db_on, open_db, set_cells, valid_return, write_valid_return
 from wdp.db.schema import RETURN_TABLES
@@ -66,6 +67,16 @@ def test_surrounding_spaces_are_trimmed(reference_db: Path, tmp_path: Path) -> N
     )
     assert rows == [("M83038", "practice_nurse", "refresher", 3, "First practice page live")]
     assert report.pathfinder_code == "WDP-STK"
+    assert report.warnings == []
+
+
+@pytest.mark.parametrize("typed", [f"  {TEMPLATE_VERSION} ", f"{TEMPLATE_VERSION}\u00a0", "\t1.0"])
+def test_template_version_with_surrounding_spaces_is_the_current_template(
+    reference_db: Path, tmp_path: Path, typed: str
+) -> None:
+    path = write_return(valid_return(), tmp_path / "r.xlsx", template_version=typed)
+    report, rows = accept(reference_db, path, "SELECT template_version FROM submission")
+    assert rows == [(TEMPLATE_VERSION,)]
     assert report.warnings == []
 
 
