@@ -5,7 +5,9 @@ Layout, which ``etl.workbook`` relies on when reading a return back:
 - **form** sheets (Details, Status): row 1 headers "Field | Value | Help", then one field a row,
   the label in column A and the value in column B;
 - **table** sheets: row 1 the column headers, row 2 the help text, row 3 an example row in grey
-  (skipped on reading while it is unchanged), data from row 4;
+  with a mark ("Example ...") in the cell after its last column, data from row 4. The reader skips
+  the example by its position and that mark, whatever a person did to its values (a return made
+  before the mark existed has its example skipped while it is exactly as written);
 - a hidden **Lists** sheet that feeds the dropdowns (one column per enumeration).
 """
 
@@ -36,6 +38,10 @@ HELP_FONT = Font(italic=True, color="425563", size=9)
 EXAMPLE_FONT = Font(italic=True, color=GREY)
 WRAP = Alignment(wrap_text=True, vertical="top")
 FIRST_DATA_ROW = 4  # table sheets: header, help, example, then data
+# Written after the example row's last column; a cell there starting "Example" marks the row.
+EXAMPLE_MARK = (
+    f"Example: never loaded, even if changed. Type your own rows from row {FIRST_DATA_ROW}."
+)
 VALIDATED_ROWS = 5000  # rows covered by dropdowns and number checks
 LISTS_SHEET = "Lists"
 GUIDE_SHEET = "Guide"
@@ -130,6 +136,9 @@ def _write_table_sheet(wb: Workbook, spec: SheetSpec, ranges: dict) -> None:
             _dropdown(ws, cells, ranges[enum], spec.header(f), enum)
         elif f in _count_fields(model):
             _whole_number_check(ws, cells, spec.header(f))
+    mark = ws.cell(row=FIRST_DATA_ROW - 1, column=len(spec.fields) + 1, value=EXAMPLE_MARK)
+    mark.font = EXAMPLE_FONT
+    ws.column_dimensions[get_column_letter(len(spec.fields) + 1)].width = 40
     ws.row_dimensions[2].height = 60
     ws.freeze_panes = "A2"
 
@@ -177,8 +186,9 @@ def _write_guide(wb: Workbook) -> None:
         "One workbook per pathfinder per quarter. Fill in every sheet; leave a table empty if "
         "there is nothing to report.",
         "Counts only: never names or other personal details of staff or patients.",
-        "On table sheets, type from row 4. Row 2 explains each column; row 3 is an example in "
-        "grey, which is ignored while unchanged (overwrite or delete it).",
+        f"On table sheets, type your rows from row {FIRST_DATA_ROW}. Row 2 explains each column; "
+        f"row {FIRST_DATA_ROW - 1} is an example in grey, marked 'Example' at its end: it is "
+        "never loaded, even if you change it (leave it, or delete it).",
         "Dates as dd/mm/yyyy. Months as a date in the month or as 'May 2017'.",
         "Upload the workbook, or run: python -m etl load FILE. The report names the sheet, row "
         "and column of every problem. A corrected file for the same quarter replaces the earlier "

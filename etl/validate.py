@@ -22,6 +22,7 @@ from operator import attrgetter
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 from pydantic import BeforeValidator, ValidationError
 
 from etl.models import SHEETS, TEMPLATE_VERSION, Details, SheetModel, SheetSpec, parse_version
@@ -31,6 +32,8 @@ from wdp.db.queries import ValidationReference
 from wdp.domain import AreaType, Issue, LabelledEnum, ReportingPeriod, match_key
 
 TOTAL_RE = re.compile(r"^\s*(grand\s+)?totals?\s*:?\s*$", re.I)
+# The template's example mark (``etl.template.EXAMPLE_MARK``), in any case or spacing.
+_EXAMPLE_KEY_RE = re.compile(r"^\W*example\b", re.I)
 TEMPLATE_HINT = "Download the current template (python -m etl template, or the Upload page)."
 
 
@@ -113,6 +116,14 @@ def _same_cells(cells: list[Any], expected: list[Any]) -> bool:
         if not _is_blank(want) and display_value(cell) != display_value(want):
             return False
     return True
+
+
+def _example_mark(row: list[Any], template_columns: set[int]) -> int | None:
+    """The column (0-based) outside the template's columns whose text marks the example row."""
+    for c, cell in enumerate(row):
+        if c not in template_columns and isinstance(cell, str) and _EXAMPLE_KEY_RE.match(cell):
+            return c
+    return None
 
 
 def _read_form(
@@ -216,9 +227,22 @@ def _read_table(check: _Checker, spec: SheetSpec, cells: list[list[Any]]) -> lis
         picked = pick(cells[i])
         if _all_blank(picked):
             continue
-        template_row = i <= header_index + 2  # help and example sit just under the headers
-        if template_row and (_same_cells(picked, help_cells) or _same_cells(picked, example_cells)):
-            continue  # the template's own help and example rows
+        if i <= header_index + 2:  # help and example sit just under the headers
+            if _same_cells(picked, help_cells) or _same_cells(picked, example_cells):
+                continue  # the template's own help and example rows, as written
+            mark = _example_mark(cells[i], set(index))
+            if mark is not None:  # the example, changed: still the example, but say so
+                check.warn(
+                    spec.name,
+                    i + 1,
+                    None,
+                    None,
+                    f"Row {i + 1} is the template's example (marked 'Example' in column "
+                    f"{get_column_letter(mark + 1)}) and was ignored, although it was changed. "
+                    f"If it holds your figures, type them from row {i + 2} down, or delete the "
+                    "mark.",
+                )
+                continue
         rows.append(_Row(number=i + 1, values=dict(zip(spec.fields, picked, strict=True))))
     if rows and any(isinstance(v, str) and TOTAL_RE.match(v) for v in rows[-1].values.values()):
         total = rows.pop()

@@ -11,13 +11,14 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from etl.load import LoadReport, load_return
-from etl.models import TEMPLATE_VERSION
+from etl.models import SHEETS, TEMPLATE_VERSION
 from etl.sample import write_return
 from tests.helpers import db_on, open_db, set_cells, valid_return, write_valid_return
 from wdp.db.schema import RETURN_TABLES
-from wdp.domain import Issue
+from wdp.domain import Issue, ReportingPeriod
 
 STAFF_ROLES = (
     "Practice nurse, Healthcare assistant, Admin/receptionist, Practice manager, GP, Other"
@@ -208,6 +209,79 @@ def test_template_example_row_left_in_place_is_skipped(reference_db: Path, tmp_p
     )
     assert rows == [(t, 4, n) for t, n in zip(tables, (2, 2, 3, 1, 1), strict=True)]
     assert report.warnings == []
+
+
+# The example row as a person leaves it after tidying it up: lower case, "4,500" for 4500. Its
+# month (May 2017) is outside the 2017-18 Q2 return it sits in.
+TIDIED_EXAMPLE = {
+    "Training": {"A3": "may 2017", "D3": "practice nurse"},
+    "Activity": {"A3": "may 2017", "B3": "facebook page", "G3": "4,500"},
+}
+Q2 = ReportingPeriod(2017, 2)
+
+
+def test_template_example_row_is_marked_after_the_last_column(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(write_valid_return(tmp_path / "r.xlsx", Q2))
+    for sheet, mark in (("Training", "G3"), ("Activity", "K3"), ("Risks", "G3")):
+        assert wb[sheet][mark].value.startswith("Example"), sheet
+        assert wb[sheet][mark.replace("3", "1")].value is None, "no header above the mark"
+        assert wb[sheet][mark.replace("3", "4")].value is None
+
+
+def test_template_example_row_edited_by_a_person_is_still_ignored_with_a_warning(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx", Q2)
+    for sheet, cells in TIDIED_EXAMPLE.items():
+        set_cells(path, sheet, cells)
+    report, rows = accept(
+        reference_db,
+        path,
+        "SELECT 'training', min(source_row), count(*) FROM training UNION ALL "
+        "SELECT 'activity', min(source_row), count(*) FROM activity ORDER BY 1 DESC",
+    )
+    assert rows == [("training", 4, 2), ("activity", 4, 2)]
+    assert [(w.sheet, w.row, w.column) for w in report.warnings] == [
+        ("Training", 3, None),
+        ("Activity", 3, None),
+    ]
+    training, activity = report.warnings
+    assert "Row 3 is the template's example" in training.message
+    assert "ignored" in training.message and "column G" in training.message
+    assert "column K" in activity.message
+
+
+def test_row_in_the_example_position_is_data_once_its_example_mark_is_deleted(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx", Q2)
+    mine = [Q2.start, "M83084", None, "GP", "Refresher", 1]
+    set_cells(path, "Training", {f"{c}3": v for c, v in zip("ABCDEF", mine, strict=True)})
+    set_cells(path, "Training", {"G3": None})  # a person deleting the mark to use the row
+    report, rows = accept(
+        reference_db, path, "SELECT source_row, staff_role FROM training ORDER BY source_row"
+    )
+    assert rows == [(3, "gp"), (4, "practice_nurse"), (5, "healthcare_assistant")]
+    assert report.warnings == []
+
+
+def test_return_on_the_template_before_the_example_mark_reads_as_it_always_did(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    """Returns made on template 1.0 as first issued (no mark): the example row is skipped while
+    it is exactly as the template wrote it, and is data once changed, as before."""
+    unchanged = write_valid_return(tmp_path / "unchanged.xlsx", Q2)
+    edited = write_valid_return(tmp_path / "edited.xlsx", Q2)
+    for path in (unchanged, edited):
+        for spec in SHEETS:
+            if spec.kind == "table":  # (the cell after the last column: the mark, now)
+                set_cells(path, spec.name, {f"{get_column_letter(len(spec.fields) + 1)}3": None})
+    set_cells(edited, "Training", TIDIED_EXAMPLE["Training"])
+    issue = only_error(reference_db, edited)
+    assert (issue.sheet, issue.row, issue.column) == ("Training", 3, "Month")
+    assert "outside the reporting period" in issue.message
+    _, rows = accept(reference_db, unchanged, "SELECT min(source_row) FROM training")
+    assert rows == [(4,)]
 
 
 def test_data_row_that_happens_to_equal_the_example_is_loaded(
