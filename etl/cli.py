@@ -25,6 +25,7 @@ explained in plain English on stderr; a traceback is shown only with WDP_DEBUG=1
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
@@ -174,6 +175,22 @@ def build_parser() -> argparse.ArgumentParser:
     _study_arguments(evaluate)
     evaluate.add_argument("--pathfinder", help="one pathfinder against its comparison practices")
 
+    remind = commands.add_parser(
+        "remind",
+        help="send the reminders due (run it hourly from cron): each message exactly once, "
+        "recorded in the message log",
+    )
+    _db_argument(remind, json_help="print one JSON object per message")
+    remind.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        type=_day,
+        help="the day whose reminders are due (default: today)",
+    )
+    remind.add_argument(
+        "--dry-run", action="store_true", help="send nothing, record nothing: print what would go"
+    )
+
     summary = commands.add_parser("summary", help="what the database holds")
     _db_argument(summary, json_help="print JSON")
 
@@ -209,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.add_argument("--json", action="store_true", help="print the table-by-table report")
     return parser
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
 def _study_arguments(command: argparse.ArgumentParser) -> None:
@@ -593,6 +617,38 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_remind(args: argparse.Namespace) -> int:
+    """The reminders due, each sent once (wdp.services.reminders); exit 0 when every message
+    went, 1 when any failed, 2 when no way of sending is set up."""
+    from wdp.services import reminders
+
+    db = open_database(args.db)
+    try:
+        sender = reminders.sender_from_settings()
+    except reminders.NotConfigured as error:
+        if not args.dry_run:
+            print(str(error), file=sys.stderr)
+            return EXIT_PROBLEM
+        print(f"(Dry run) {error}", file=sys.stderr)
+        sender = None
+    outcomes = reminders.run_reminders(db, sender, today=args.as_of, dry_run=args.dry_run)
+    for outcome in outcomes:
+        if args.json:
+            print(json.dumps(outcome.as_dict()), flush=True)
+            continue
+        what = f"{outcome.kind} {outcome.pathfinder_code or ''} {outcome.reporting_period or ''}"
+        print(f"{outcome.status.upper():<11} {outcome.to}  {' '.join(what.split())}")
+        if outcome.error:
+            again = (
+                f"; tried again from {outcome.retry_at:%d %b %H:%M} UTC" if outcome.retry_at else ""
+            )
+            print(f"  {outcome.error}{again}")
+    if not args.json:
+        where = "would go" if args.dry_run else f"by {sender.describe()}" if sender else ""
+        print(f"{len(outcomes)} message{'s' * (len(outcomes) != 1)} {where}".rstrip() + ".")
+    return EXIT_REJECTED if any(o.status == "failed" for o in outcomes) else EXIT_OK
+
+
 PACK_FILTERS = ("period", "pathfinder", "programme", "measure", "indicator", "year", "area")
 
 
@@ -688,6 +744,7 @@ COMMANDS = {
     "accounts": cmd_accounts,
     "seed": cmd_seed,
     "summary": cmd_summary,
+    "remind": cmd_remind,
     "evaluation-plan": cmd_evaluation_plan,
     "evaluate": cmd_evaluate,
 }

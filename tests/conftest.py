@@ -14,6 +14,7 @@ from deploy.services import PostgresServer
 from etl.seed import BENCHMARK_FILE, REGISTER_FILE, load_reference, read_benchmark, read_register
 from etl.seed import seed as seed_sample
 from tests import postgres as pg
+from tests.mailservers import certificate, notify, smtp_server  # noqa: F401  (fixtures)
 from wdp.config import SAMPLE_DIR
 from wdp.db import open_database
 

@@ -149,6 +149,7 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("wdp/db/rules.py", "every_table"): "joined from the rules' own SQL (the RULES constant)",
     ("wdp/db/lake.py", "name"): "the database name from the setting, quoted as an identifier",
     ("wdp/db/lake.py", "table"): "from PLAIN_TABLES (the lead's empty views)",
+    ("wdp/db/lake.py", "condition"): "one of two fixed conditions (a lead's views)",
     ("wdp/db/maintenance.py", "_quoted(table)"): "a table name from duckdb_tables(), quoted",
     ("wdp/db/copy.py", "highest - current"): "an integer computed from two integer reads",
     ("wdp/db/copy.py", "data.stem"): "an export's own file name, quoted as an identifier",

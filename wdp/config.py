@@ -91,6 +91,11 @@ ENVIRONMENT = {
         "it only to point at a stand-in for testing; plain http is refused except on this "
         "machine).",
     ),
+    "app_url": EnvironmentVariable(
+        "WDP_APP_URL",
+        "The address people reach the app at, for the links in reminders (e.g. "
+        "`https://wdp.example.nhs.uk`); default http://localhost:8501.",
+    ),
     "secrets": EnvironmentVariable(
         "WDP_SECRETS",
         "The secrets file the command line reads (the GOV.UK Notify API key and template ids, "
@@ -165,6 +170,14 @@ def smtp_from() -> str | None:
 def notify_base_url() -> str:
     """GOV.UK Notify's API address (``WDP_NOTIFY_BASE_URL``), without a trailing slash."""
     return (_env("notify_base_url") or DEFAULT_NOTIFY_BASE_URL).rstrip("/")
+
+
+DEFAULT_APP_URL = "http://localhost:8501"
+
+
+def app_url() -> str:
+    """Where people reach the app (``WDP_APP_URL``), for links in reminders; no trailing slash."""
+    return (_env("app_url") or DEFAULT_APP_URL).rstrip("/")
 
 
 def secrets_setting() -> Path | None:

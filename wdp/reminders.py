@@ -18,7 +18,12 @@ The rules (defaults in ``ReminderSettings``; an admin may change them):
   rejected for the quarter most recently due.
 
 A quarter is expected from a pathfinder from its first accepted return on (the register holds no
-start date), as the submission tracker has it. A lead who is opted out gets nothing.
+start date), as the submission tracker has it, up to ``last_period`` when the programme has an
+end. A lead who is opted out gets nothing.
+
+A director may also chase a return at once from the app (``chase``): the same words as the
+schedule's message for that day, under a reference of its own (one per minute, so a second click
+does not send a second copy).
 """
 
 from __future__ import annotations
@@ -39,8 +44,20 @@ class ReminderSettings:
     late_every_days: int = 7
     late_for_weeks: int = 8
     digest_weekday: int = 0  # Monday
+    last_period: ReportingPeriod | None = None  # the last quarter returns are expected for
     due_days: int = RETURN_DUE_DAYS
     app_url: str = "http://localhost:8501"
+
+    def __post_init__(self) -> None:
+        checks = {
+            "days_before": 0 <= self.days_before <= 60,
+            "late_every_days": 1 <= self.late_every_days <= 60,
+            "late_for_weeks": 0 <= self.late_for_weeks <= 52,
+            "digest_weekday": 0 <= self.digest_weekday <= 6,
+        }
+        wrong = [name for name, ok in checks.items() if not ok]
+        if wrong:
+            raise ValueError(f"reminder settings out of range: {', '.join(wrong)}")
 
 
 @dataclass(frozen=True)
@@ -61,7 +78,7 @@ class Lead:
 class Rejection:
     submission_id: int
     pathfinder_code: str
-    reporting_period: str
+    reporting_period: str | None  # None: the return's period could not be read
     loaded_by: str
     problems: int
 
@@ -105,6 +122,8 @@ def _periods_in_play(
         return
     period = pathfinder.first_period
     while due_date(period, settings) - dt.timedelta(days=settings.days_before) <= today:
+        if settings.last_period is not None and period > settings.last_period:
+            return
         yield period
         period = period.next()
 
@@ -147,12 +166,83 @@ def reminders_due(
     return due
 
 
+def chase(
+    pathfinder: Pathfinder,
+    period: ReportingPeriod,
+    lead: Lead,
+    *,
+    today: dt.date,
+    requested_at: dt.datetime,
+    settings: ReminderSettings,
+) -> Due:
+    """A reminder a director sends now, worded as the schedule's would be today (due soon,
+    due today or late), whatever the schedule has sent already."""
+    due = _for_lead(pathfinder, period, lead, today, settings, chasing=True)
+    assert due is not None  # (a chase is always worded)
+    occasion = f"chase {requested_at:%Y-%m-%dT%H:%M}"
+    message = due.message
+    reference = f"chase:{pathfinder.code}:{period.label}:{lead.email}:{occasion[6:]}"
+    return Due(
+        Message(
+            to=message.to,
+            kind=message.kind,
+            subject=message.subject,
+            body=message.body,
+            link=message.link,
+            reference=reference,
+            personalisation=message.personalisation,
+        ),
+        pathfinder.code,
+        period.label,
+        occasion,
+    )
+
+
+def next_due(
+    *,
+    pathfinders: list[Pathfinder],
+    leads: list[Lead],
+    returns: Returns,
+    today: dt.date,
+    logged: set[str],
+    settings: ReminderSettings | None = None,
+    horizon_days: int = 120,
+) -> dict[str, tuple[dt.date, list[Due]]]:
+    """Per pathfinder, the first day from ``today`` on which a reminder not already in the log
+    falls due, and those reminders; a pathfinder with none within ``horizon_days`` is left out.
+    Assumes nothing more is accepted meanwhile (so it is what happens if nobody acts)."""
+    settings = settings or ReminderSettings()
+    found: dict[str, tuple[dt.date, list[Due]]] = {}
+    for offset in range(horizon_days + 1):
+        day = today + dt.timedelta(days=offset)
+        waiting = [p for p in pathfinders if p.code not in found]
+        if not waiting:
+            break
+        due = reminders_due(
+            pathfinders=waiting,
+            leads=leads,
+            directors=[],
+            returns=Returns(accepted=returns.accepted),
+            today=day,
+            settings=settings,
+        )
+        for item in due:
+            if item.reference in logged or item.pathfinder_code is None:
+                continue
+            when, items = found.setdefault(item.pathfinder_code, (day, []))
+            if when == day:
+                items.append(item)
+    return found
+
+
 def _for_lead(
     pathfinder: Pathfinder,
     period: ReportingPeriod,
     lead: Lead,
     today: dt.date,
     settings: ReminderSettings,
+    *,
+    chasing: bool = False,
 ) -> Due | None:
     deadline = due_date(period, settings)
     when = f"{deadline:%-d %B %Y}"
@@ -172,7 +262,7 @@ def _for_lead(
     else:
         days_late = (today - deadline).days
         week = days_late // settings.late_every_days
-        if week < 1 or week > settings.late_for_weeks:
+        if not chasing and (week < 1 or week > settings.late_for_weeks):
             return None
         kind, occasion = "late", f"week {week}"
         subject = f"{what} is {days_late} days late"
@@ -201,24 +291,22 @@ def _rejected(
 ) -> Due:
     name = names.get(rejection.pathfinder_code, rejection.pathfinder_code)
     problems = f"{rejection.problems} problem{'s' * (rejection.problems != 1)}"
+    period = rejection.reporting_period
+    which = f"{period} return" if period else "return"
+    filters = {"pathfinder": rejection.pathfinder_code} | ({"period": period} if period else {})
     return Due(
         Message(
             to=lead.email,
             kind="rejected",
-            subject=f"Your {rejection.reporting_period} return for {name} was not loaded",
+            subject=f"Your {which} for {name} was not loaded",
             body=(
-                f"The return you uploaded for {name}, {rejection.reporting_period}, has "
-                f"{problems}, so nothing was loaded. The report lists each one with its sheet, "
-                "row and column; correct them and upload the file again."
+                f"The {which} you uploaded for {name} has {problems}, so nothing was loaded. "
+                "The report on the Upload page lists each one with its sheet, row and column; "
+                "correct them and upload the file again."
             ),
-            link=_link(
-                settings,
-                "Upload",
-                pathfinder=rejection.pathfinder_code,
-                period=rejection.reporting_period,
-            ),
+            link=_link(settings, "Upload", **filters),
             reference=f"rejected:{rejection.submission_id}:{lead.email}",
-            personalisation={"pathfinder": name, "period": rejection.reporting_period},
+            personalisation={"pathfinder": name, "period": period or ""},
         ),
         rejection.pathfinder_code,
         rejection.reporting_period,
@@ -236,6 +324,8 @@ def _digests(
     period = ReportingPeriod.containing(today)
     while due_date(period, settings) > today:  # the quarter most recently due
         period = ReportingPeriod.containing(period.start - dt.timedelta(days=1))
+    if settings.last_period is not None and period > settings.last_period:
+        return []  # the programme's returns have ended: nothing to report weekly
     expected = [p for p in pathfinders if p.first_period is not None and p.first_period <= period]
     received = sum((p.code, period.label) in returns.accepted for p in expected)
     rejected = sum(r.reporting_period == period.label for r in returns.rejections)

@@ -10,8 +10,9 @@ Modules: ``database`` (the ``Database`` interface), ``embedded`` (a DuckDB file:
 ``errors``, ``named`` (the registry), ``schema`` (tables and migrations), ``backup``, and the
 SQL by subject: ``queries`` (the programme as a whole), ``accounts``, ``activity``,
 ``evaluation`` (GP-practice panels, practice profiles, the pathfinders' practices), ``public``
-(Fingertips imports), ``quality``, ``screening``, ``signin`` (sessions, the guard against
-guessing, the sign-in audit), ``status``, ``training``, ``writes``.
+(Fingertips imports), ``quality``, ``reminders`` (the message log, opt-outs, settings),
+``screening``, ``signin`` (sessions, the guard against guessing, the sign-in audit), ``status``,
+``training``, ``writes``.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from wdp.db import (  # noqa: F401
     public,
     quality,
     queries,
+    reminders,
     screening,
     signin,
     status,

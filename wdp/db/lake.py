@@ -64,6 +64,7 @@ PLAIN_SCHEMA = "wdp"  # accounts and sign-ins: plain PostgreSQL tables
 HIDDEN_SCHEMA = "wdp_hidden"  # the same names as empty views: what a lead's reads see
 LAKE_SCHEMA = "wdp_lake"  # DuckLake's catalog
 LAKE, PLAIN = "lake", "plain"  # the two attached catalogs, as DuckDB names them
+SCOPE_SETTING = "wdp.pathfinder"  # a lead's pathfinder, for the duration of one plain read
 # pg_advisory_lock keys (fixed, arbitrary): the programme data's one writer, and migrations.
 WRITER_LOCK = 0x5744_5001
 MIGRATION_LOCK = 0x5744_5002
@@ -731,6 +732,7 @@ class LakeDatabase(Database):
         with _borrowed(engine) as pg, pg.transaction():
             if self.scope is not None:  # a lead: accounts and sign-ins read as empty
                 pg.execute(f"SET LOCAL search_path = {HIDDEN_SCHEMA}")  # type: ignore[arg-type]
+                pg.execute("SELECT set_config(%s, %s, true)", [SCOPE_SETTING, self.scope])
             return function(PlainConnection(pg), *args, **kwargs)
 
     def _held(self) -> bool:
@@ -866,12 +868,16 @@ def migrate(engine: _Engine, *, create: bool, timeout: float) -> int:
 
 
 def _hide_plain_tables(pg: psycopg.Connection, *, changed: bool = True) -> None:
-    """The plain tables' names as empty views in ``HIDDEN_SCHEMA``: a lead's reads run with
-    that schema as their search path, so accounts and sign-ins read as empty to them."""
+    """The plain tables' names as views in ``HIDDEN_SCHEMA``: a lead's reads run with that
+    schema as their search path, so accounts and sign-ins read as empty to them, and a table
+    whose rows carry their pathfinder (the reminders sent) shows the rows of the pathfinder the
+    read's transaction names (``SCOPE_SETTING``, set by ``_plain_read``)."""
     from wdp.db.schema import PLAIN_TABLES
-    from wdp.db.scope import HIDDEN_FROM_A_LEAD
+    from wdp.db.scope import HIDDEN_FROM_A_LEAD, SCOPED_BY_PATHFINDER
 
-    wanted = sorted(PLAIN_TABLES & set(HIDDEN_FROM_A_LEAD))
+    hidden = sorted(PLAIN_TABLES & set(HIDDEN_FROM_A_LEAD))
+    scoped = sorted(PLAIN_TABLES & set(SCOPED_BY_PATHFINDER))
+    wanted = hidden + scoped
     present = {
         r[0]
         for r in pg.execute(
@@ -884,8 +890,13 @@ def _hide_plain_tables(pg: psycopg.Connection, *, changed: bool = True) -> None:
     with pg.transaction():
         pg.execute(f"CREATE SCHEMA IF NOT EXISTS {HIDDEN_SCHEMA}")  # type: ignore[arg-type]
         for table in wanted:
+            condition = (
+                f"pathfinder_code = current_setting('{SCOPE_SETTING}', true)"
+                if table in scoped
+                else "false"
+            )
             pg.execute(f"DROP VIEW IF EXISTS {HIDDEN_SCHEMA}.{table}")  # type: ignore[arg-type]
             pg.execute(
                 f"CREATE VIEW {HIDDEN_SCHEMA}.{table} AS "  # type: ignore[arg-type]
-                f"SELECT * FROM {PLAIN_SCHEMA}.{table} WHERE false"
+                f"SELECT * FROM {PLAIN_SCHEMA}.{table} WHERE {condition}"
             )

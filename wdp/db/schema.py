@@ -618,6 +618,61 @@ CREATE TABLE evaluation_practice (
 
 MIGRATIONS.append((10, "the evaluation's analysis plans", [EVALUATION_PLAN, EVALUATION_PRACTICE]))
 
+# Reminders (issue 16, wdp.services.reminders). Every message is reserved here under its
+# reference (wdp.reminders names each uniquely) before it is sent, claimed by one run at a time,
+# and closed with the provider's id or its error: whatever runs twice, at once, or stops half-way,
+# no message is sent twice. Leads see the rows about their own pathfinder.
+REMINDER_MESSAGE = """
+CREATE TABLE reminder_message (
+    reference        VARCHAR PRIMARY KEY,
+    recipient        VARCHAR NOT NULL,      -- the work email on the account
+    kind             VARCHAR NOT NULL
+        CHECK (kind IN ('due_soon', 'due_today', 'late', 'rejected', 'digest')),
+    pathfinder_code  VARCHAR,               -- NULL: a directors' digest
+    reporting_period VARCHAR,
+    subject          VARCHAR NOT NULL,
+    body             VARCHAR NOT NULL,
+    link             VARCHAR NOT NULL,
+    personalisation  VARCHAR NOT NULL,      -- JSON: a Notify template's own placeholders
+    requested_by     VARCHAR,               -- NULL: the schedule; else who sent it from the app
+    status           VARCHAR NOT NULL
+        CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    created_at       TIMESTAMP NOT NULL,    -- UTC, as every time here
+    next_attempt_at  TIMESTAMP,             -- pending: not before this
+    claimed_at       TIMESTAMP,             -- sending: since when, and by which run
+    claimed_by       VARCHAR,
+    sent_at          TIMESTAMP,
+    provider         VARCHAR,               -- notify | smtp
+    provider_id      VARCHAR,               -- Notify's notification id, or the Message-ID
+    last_error       VARCHAR                -- plain English
+)"""
+# Leads an admin has stopped reminders for, and why (removing the row starts them again; both
+# are recorded in the sign-in log, with the account changes).
+REMINDER_OPT_OUT = """
+CREATE TABLE reminder_opt_out (
+    email         VARCHAR PRIMARY KEY,
+    reason        VARCHAR NOT NULL,
+    opted_out_by  VARCHAR NOT NULL,
+    opted_out_at  TIMESTAMP NOT NULL
+)"""
+# The rules' settings an admin changed (wdp.reminders.ReminderSettings has the defaults).
+REMINDER_SETTING = """
+CREATE TABLE reminder_setting (
+    name        VARCHAR PRIMARY KEY,
+    value       VARCHAR NOT NULL,
+    changed_by  VARCHAR NOT NULL,
+    changed_at  TIMESTAMP NOT NULL
+)"""
+
+MIGRATIONS.append(
+    (
+        11,
+        "reminders: the message log, opt-outs and settings",
+        [REMINDER_MESSAGE, REMINDER_OPT_OUT, REMINDER_SETTING],
+    )
+)
+
 LATEST_VERSION = MIGRATIONS[-1][0]
 
 # On PostgreSQL-backed storage (wdp.db.lake) these are plain PostgreSQL tables, with their keys
@@ -631,6 +686,9 @@ PLAIN_TABLES = frozenset(
         "sign_in_guard",
         "sign_in_return",
         "app_secret",
+        "reminder_message",
+        "reminder_opt_out",
+        "reminder_setting",
     }
 )
 PLAIN_SEQUENCES = frozenset({"sign_in_event_id_seq"})

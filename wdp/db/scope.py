@@ -26,7 +26,7 @@ SCOPED_BY_SUBMISSION = (
 )
 
 # Tables whose rows carry the pathfinder they belong to: a lead sees only their own.
-SCOPED_BY_PATHFINDER = ("evaluation_practice",)
+SCOPED_BY_PATHFINDER = ("evaluation_practice", "reminder_message")
 
 # Whose these rows are is not a lead's business (accounts, sign-ins, their audit, the cookie
 # signing key): on a lead's connection they are empty.
@@ -38,6 +38,8 @@ HIDDEN_FROM_A_LEAD = (
     "sign_in_guard",
     "sign_in_return",
     "app_secret",
+    "reminder_opt_out",
+    "reminder_setting",
 )
 
 

@@ -249,3 +249,53 @@ def submission_tracker(
     return classify_returns(
         return_cells(con, period=period), as_of=latest_load_time(con), due_days=due_days
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# What reminders are worked out from (wdp.services.reminders)
+# ------------------------------------------------------------------------------------------------
+
+
+@read
+def reminder_calendar(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each pathfinder in the register with the start of its first accepted return's period
+    (empty when it has none): reminders are due from that quarter on."""
+    return con.execute(
+        """
+        SELECT p.pathfinder_code, p.pathfinder_name, min(s.period_start) AS first_period_start
+        FROM ref_pathfinder p
+        LEFT JOIN submission s ON s.pathfinder_code = p.pathfinder_code AND s.status = 'accepted'
+        GROUP BY ALL
+        ORDER BY p.pathfinder_name
+        """
+    ).df()
+
+
+@read
+def accepted_periods(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every (pathfinder, period start) with an accepted return."""
+    return con.execute(
+        "SELECT DISTINCT pathfinder_code, period_start FROM submission WHERE status = 'accepted'"
+    ).df()
+
+
+@read
+def recent_rejections(
+    con: duckdb.DuckDBPyConnection, *, since: dt.datetime, until: dt.datetime
+) -> pd.DataFrame:
+    """Rejected uploads loaded in [since, until) that nothing accepted for the same pathfinder
+    and period has put right since, with their count of problems (oldest first)."""
+    return con.execute(
+        """
+        SELECT r.submission_id, r.pathfinder_code, r.reporting_period, r.period_start,
+               r.loaded_by, r.loaded_at, coalesce(json_array_length(r.errors), 0) AS problems
+        FROM submission r
+        WHERE r.status = 'rejected' AND r.loaded_at >= ? AND r.loaded_at < ?
+          AND NOT EXISTS (
+              SELECT 1 FROM submission a
+              WHERE a.status = 'accepted' AND a.pathfinder_code = r.pathfinder_code
+                AND a.period_start = r.period_start AND a.loaded_at > r.loaded_at)
+        ORDER BY r.loaded_at, r.submission_id
+        """,
+        [since, until],
+    ).df()

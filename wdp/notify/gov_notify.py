@@ -18,7 +18,7 @@ Invariants:
 - Notify does not deduplicate by ``reference``: sending the same message twice sends two emails.
   Exactly-once is the caller's bookkeeping. A timeout after the request went out is reported
   retryable, though Notify may have accepted it; a caller that must be sure can look the
-  reference up in Notify before trying again.
+  reference up in Notify before trying again (``find_sent``).
 - The official client is not thread-safe, so each send makes its own (cheap: no I/O until sent).
 """
 
@@ -137,6 +137,27 @@ class NotifySender:
             )
         log.info("Notify accepted %s as %s", message.reference, notification_id)
         return SendResult.sent("notify", str(notification_id))
+
+    def find_sent(self, reference: str) -> str | None:
+        """The id of a notification Notify holds under ``reference``: "" when it holds none,
+        None when Notify could not be asked (so a caller never guesses "not sent")."""
+        client = NotificationsAPIClient(
+            self._api_key, base_url=self.base_url, timeout=self.timeout_s
+        )
+        try:
+            response: Any = client.get_all_notifications(reference=reference)
+        except (HTTPError, APIError) as error:
+            log.warning("Notify lookup of %s failed: %s", reference, error)
+            return None
+        finally:
+            client.request_session.close()
+        notifications = response.get("notifications") if isinstance(response, dict) else None
+        if not isinstance(notifications, list):
+            return None
+        for notification in notifications:
+            if isinstance(notification, dict) and notification.get("reference") == reference:
+                return str(notification.get("id") or "") or None
+        return ""
 
     def _failure(self, error: HTTPError) -> SendResult:
         cause = error.__cause__
