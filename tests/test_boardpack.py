@@ -168,6 +168,96 @@ def test_every_pdf_page_renders_to_an_image_with_content(pack: BoardPack) -> Non
             assert dark > 0.02 * image.width * image.height
 
 
+# ------------------------------------------------------------------------------------------------
+# Every table stays on its slide, above the source line
+# ------------------------------------------------------------------------------------------------
+
+EMU_PER_INCH = 914400
+# A line of table text as PowerPoint and LibreOffice space it: about 1.2 times the type size
+# (LibreOffice measured 0.2435 inches a row for 11 pt with 0.03-inch margins).
+LINE_SPACING = 1.2
+WIDE_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")  # wider than Arial
+
+
+def _lines(text: str, width_in: float, size: float) -> int:
+    """How many lines ``text`` takes in a cell this wide: wrapped between words in DejaVu Sans,
+    which is wider than Arial, so never fewer lines than PowerPoint needs."""
+    from reportlab.lib.utils import simpleSplit
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "WideTest" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("WideTest", str(WIDE_FONT)))
+    lines = (simpleSplit(part, "WideTest", size, width_in * 72) for part in text.split("\n"))
+    return sum(max(1, len(wrapped)) for wrapped in lines)
+
+
+def _drawn_table_bottom(shape) -> float:
+    """Where a PowerPoint table ends, in inches from the slide's top, as a viewer draws it: each
+    row as tall as declared, or as its wrapped text and margins need if that is more (a viewer
+    grows the row; python-pptx's declared heights alone would hide an overflow)."""
+    grid = shape.table
+    bottom = shape.top / EMU_PER_INCH
+    for row in grid.rows:
+        needed = 0.0
+        for cell, column in zip(row.cells, grid.columns, strict=True):
+            runs = [r for p in cell.text_frame.paragraphs for r in p.runs]
+            size = runs[0].font.size.pt if runs and runs[0].font.size else 18.0
+            width = (column.width - cell.margin_left - cell.margin_right) / EMU_PER_INCH
+            text_in = _lines(cell.text_frame.text, width, size) * size * LINE_SPACING / 72
+            needed = max(needed, text_in + (cell.margin_top + cell.margin_bottom) / EMU_PER_INCH)
+        bottom += max(row.height / EMU_PER_INCH, needed)
+    return bottom
+
+
+def _pdf_table_bottom(page) -> float | None:
+    """The lowest line of table text on a PDF page, in inches from the top (None: no table).
+    Table cells are the page's only text in the table's type size."""
+    from wdp.boardpack.render import TABLE_PT
+
+    height = float(page.mediabox.height)
+    lowest: list[float] = []
+
+    def visit(text, cm, tm, font, size) -> None:
+        if text.strip() and abs(size * tm[3] - TABLE_PT) < 0.1:
+            baseline = height - (tm[5] * cm[3] + cm[5])
+            lowest.append((baseline + 0.25 * TABLE_PT) / 72)  # its descenders
+
+    page.extract_text(visitor_text=visit)
+    return max(lowest, default=None)
+
+
+@pytest.mark.parametrize("which", ["pack", "stoke_pack"])
+def test_no_table_leaves_its_slide_or_covers_the_source_line(which: str, request) -> None:
+    """The status table of 20 pathfinders ran past the slide's foot: every table, in the deck and
+    in the PDF, for the programme's pack and a lead's, ends above the footer (the source line)."""
+    from wdp.boardpack.render import FOOTER, SLIDE_H
+
+    built: BoardPack = request.getfixturevalue(which)
+    pages = pypdf.PdfReader(io.BytesIO(built.pdf)).pages
+    tables = 0
+    for slide, page, spec in zip(_slides(built.pptx), pages, built.deck.slides, strict=True):
+        for shape in (s for s in slide.shapes if s.has_table):
+            tables += 1
+            bottom = _drawn_table_bottom(shape)
+            assert bottom <= FOOTER.y < SLIDE_H, f"{spec.key}: the table ends at {bottom:.2f} in"
+        if spec.table is not None:
+            bottom = _pdf_table_bottom(page)
+            assert bottom is not None and bottom <= FOOTER.y, f"{spec.key} (PDF): ends at {bottom}"
+    assert tables >= 3
+
+
+def test_a_long_table_is_continued_on_the_next_slide(pack: BoardPack) -> None:
+    """All 20 pathfinders are shown, over as many slides as they need, each saying so."""
+    parts = [s for s in pack.deck.slides if s.key.startswith("status_table")]
+    assert sum(len(s.table) for s in parts) == 20
+    assert len(parts) >= 2
+    assert all(s.title.endswith("(continued)") for s in parts[1:])
+    assert not parts[0].title.endswith("(continued)")
+    assert len({s.key for s in pack.deck.slides}) == len(pack.deck.slides)  # keys stay unique
+    assert max(len(s.table) for s in parts) - min(len(s.table) for s in parts) <= 1  # even
+
+
 def test_lead_pack_holds_only_their_pathfinder(stoke_pack: BoardPack, pack: BoardPack) -> None:
     text = "\n".join(_texts(s) for s in _slides(stoke_pack.pptx))
     assert "Stoke-on-Trent" in text

@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from wdp import headlines
+from wdp.boardpack.layout import body_box, table_parts
 from wdp.charts import screening as screening_charts
 from wdp.charts import status as status_charts
 from wdp.charts import training as training_charts
@@ -37,7 +38,9 @@ from wdp.spc import xmr
 
 SlideKind = Literal["title", "chart", "table", "text"]
 RETURNS_SOURCE = "Source: pathfinders' quarterly returns (the return that currently counts)."
-TABLE_ROWS = 20  # the most rows a table slide shows legibly (fewer under a two-line title)
+# The most rows a table in the pack shows; more than fit one slide go on to the next
+# (``continued``).
+TABLE_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Slide:
     notes: str = ""  # speaker notes: what the figure is and how to read it
     source: str = ""  # the footer: where the figures come from
     badges: list[Badge] = field(default_factory=list)
+    # A table cut over several slides: its columns' widths in inches, the same on every part.
+    column_widths: tuple[float, ...] | None = None
 
 
 @dataclass
@@ -608,6 +613,33 @@ def title_slide(deck: Deck) -> Slide:
     )
 
 
+def continued(slide: Slide) -> list[Slide]:
+    """A table slide as the slides its rows need to stay above the source line
+    (``layout.table_parts``, measured as the pack draws them): the first keeps its key and title,
+    the rest are titled "(continued)" with keys ``<key>_2``, ... Each repeats the headline, so a
+    slide read alone still says what it shows."""
+    if slide.table is None:
+        return [slide]
+    parts, widths = table_parts(slide.table, body_box(slide))
+    if len(parts) == 1:
+        return [slide]
+    slides, first = [], 1
+    for number, part in enumerate(parts, start=1):
+        last = first + len(part) - 1
+        slides.append(
+            replace(
+                slide,
+                key=slide.key if number == 1 else f"{slide.key}_{number}",
+                title=slide.title if number == 1 else f"{slide.title} (continued)",
+                table=part,
+                column_widths=tuple(widths),
+                notes=f"{slide.notes} This slide: rows {first} to {last} of {len(slide.table)}.",
+            )
+        )
+        first = last + 1
+    return slides
+
+
 # ------------------------------------------------------------------------------------------------
 # The deck
 # ------------------------------------------------------------------------------------------------
@@ -684,7 +716,7 @@ def _compose(db: Database, filters: PackFilters, *, audience: str, title: str) -
         made = [made] if isinstance(made, Slide) else (made or [])
         if not made:
             deck.left_out.append(SLIDE_NAMES[key])
-        deck.slides.extend(made)
+        deck.slides.extend(part for slide in made for part in continued(slide))
     deck.slides.insert(0, title_slide(deck))
     deck.slides.append(sources_slide(deck))
     return deck

@@ -8,7 +8,8 @@
   speaker notes.
 - PDF (reportlab): the same pages at the same positions, without a browser or LibreOffice.
 
-Both documents share one layout (``Box`` positions in inches), so their pages match.
+Both documents share one layout (``wdp.boardpack.layout``: positions in inches, and every
+table row's measured height), so their pages match and no table runs past the source line.
 """
 
 from __future__ import annotations
@@ -20,19 +21,42 @@ import logging
 import os
 import threading
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import plotly.graph_objects as go
 
 from wdp.boardpack.content import Deck, Slide
+from wdp.boardpack.layout import (
+    BADGES,
+    CELL_MARGIN_X,
+    CELL_MARGIN_Y,
+    COVER_BODY,
+    COVER_SUBTITLE,
+    COVER_TITLE,
+    FOOTER,
+    FOOTER_PT,
+    HEADLINE,
+    HEADLINE_PT,
+    PAGE,
+    SLIDE_H,
+    SLIDE_W,
+    TABLE_LINE,
+    TABLE_PT,
+    TITLE,
+    TITLE_PT,
+    Box,
+    body_box,
+    cell_text,
+    pdf_fonts,
+    row_heights,
+    safe,
+    table_widths,
+)
 from wdp.config import SYNTHETIC_LABEL, Colour
 from wdp.config import chromium_path as config_chromium_path
 
 log = logging.getLogger(__name__)
 
-SLIDE_W, SLIDE_H = 13.333, 7.5  # inches: 16:9
 # A chart's size in CSS pixels, the body box's shape: 1,100 px across 12.3 inches puts the charts'
 # 17 px type at about 14 pt on the slide. Drawn at 2x for projectors.
 IMAGE_PX = (1100, 443)
@@ -42,31 +66,6 @@ BROWSER_TABS = 2
 
 class BoardPackError(RuntimeError):
     """A pack could not be drawn; the message says why in plain English."""
-
-
-@dataclass(frozen=True)
-class Box:
-    x: float
-    y: float  # from the top, as PowerPoint measures
-    w: float
-    h: float
-
-
-TITLE = Box(0.5, 0.3, 12.3, 0.85)
-HEADLINE = Box(0.5, 1.15, 12.3, 0.6)
-BADGES = Box(0.5, 1.75, 12.3, 0.4)
-BODY = Box(0.5, 1.85, 12.3, 4.95)
-BODY_WITH_BADGES = Box(0.5, 2.25, 12.3, 4.55)
-FOOTER = Box(0.5, 6.95, 10.8, 0.4)
-PAGE = Box(11.4, 6.95, 1.43, 0.4)
-TITLE_PT, HEADLINE_PT, BODY_PT, FOOTER_PT, TABLE_PT = 28, 18, 16, 10, 11
-COVER_TITLE = Box(0.8, 1.6, 11.7, 1.2)
-COVER_SUBTITLE = Box(0.8, 2.8, 11.7, 0.7)
-COVER_BODY = Box(0.8, 3.7, 11.7, 2.8)
-
-
-def body_box(slide: Slide) -> Box:
-    return BODY_WITH_BADGES if slide.badges else BODY
 
 
 # ------------------------------------------------------------------------------------------------
@@ -234,18 +233,22 @@ def _fit(box: Box, width_px: int, height_px: int) -> Box:
     return Box(box.x + (box.w - w) / 2, box.y, w, h)
 
 
-def _pptx_table(slide, box: Box, table: pd.DataFrame) -> None:
+def _pptx_table(slide, box: Box, spec: Slide) -> None:
+    """A native table, each row as tall as the layout measured it (``layout.row_heights``), so
+    it ends where the composer planned: above the source line."""
     from pptx.util import Inches
 
+    table, widths = spec.table, table_widths(spec)
+    heights = row_heights(table, widths)
     rows, cols = len(table) + 1, len(table.columns)
-    height = min(box.h, 0.32 * rows)
     shape = slide.shapes.add_table(
-        rows, cols, Inches(box.x), Inches(box.y), Inches(box.w), Inches(height)
+        rows, cols, Inches(box.x), Inches(box.y), Inches(box.w), Inches(sum(heights))
     )
     grid = shape.table
-    widths = _column_widths(table, box.w)
     for j, width in enumerate(widths):
         grid.columns[j].width = Inches(width)
+    for i, height in enumerate(heights):
+        grid.rows[i].height = Inches(height)
     for j, name in enumerate(table.columns):
         _cell(grid.cell(0, j), str(name), bold=True, colour=Colour.WHITE, fill=Colour.BLUE)
     for i, row in enumerate(table.itertuples(index=False), start=1):
@@ -262,7 +265,8 @@ def _cell(cell, text: str, *, bold=False, colour=Colour.TEXT, fill=Colour.WHITE)
 
     cell.fill.solid()
     cell.fill.fore_color.rgb = _rgb(fill)
-    cell.margin_top = cell.margin_bottom = Inches(0.03)
+    cell.margin_top = cell.margin_bottom = Inches(CELL_MARGIN_Y)
+    cell.margin_left = cell.margin_right = Inches(CELL_MARGIN_X)
     frame = cell.text_frame
     frame.word_wrap = True
     frame.text = text
@@ -272,31 +276,6 @@ def _cell(cell, text: str, *, bold=False, colour=Colour.TEXT, fill=Colour.WHITE)
             run.font.bold = bold
             run.font.name = "Arial"
             run.font.color.rgb = _rgb(colour)
-
-
-def cell_text(value) -> str:
-    """A table cell as text: blanks for missing values, whole numbers without decimals."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%d %b %Y}"
-    return str(value)
-
-
-def _column_widths(table: pd.DataFrame, total: float) -> list[float]:
-    """Columns as wide as their longest text (header or values), within reason."""
-    lengths = []
-    for name in table.columns:
-        # A header wraps between words only, so its longest word must fit.
-        header = max(len(word) for word in str(name).split() or [""]) + 2
-        longest = max([header, *(len(cell_text(v)) for v in table[name])])
-        lengths.append(min(max(longest, 6), 60))
-    scale = total / sum(lengths)
-    return [n * scale for n in lengths]
 
 
 def _badges_pptx(slide, slide_spec: Slide) -> None:
@@ -372,7 +351,7 @@ def to_pptx(deck: Deck, images: dict[str, bytes]) -> bytes:
                 picture.name = f"Chart: {spec.key}"
                 picture._element.nvPicPr.cNvPr.set("descr", f"{spec.title}. {spec.headline}")
             elif spec.table is not None:
-                _pptx_table(slide, box, spec.table)
+                _pptx_table(slide, box, spec)
             elif spec.bullets:
                 _text(slide.shapes, box, [f"• {b}" for b in spec.bullets], size=14)
         footer = footer_text(deck, spec)
@@ -402,51 +381,6 @@ def _cover_lines_pptx(slide, deck: Deck, spec: Slide) -> None:
 # PDF: the same pages
 # ------------------------------------------------------------------------------------------------
 
-FONT_CANDIDATES = (
-    (
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    ),
-    (
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
-    ),
-)
-# Shapes the fallback font (reportlab's own Vera) cannot draw, as words.
-FALLBACK_TEXT = {"●": "(G)", "▲": "^", "◆": "<>", "▼": "v", "✔": "+", "⚠": "!", "✖": "x", "○": "o"}
-_fonts: tuple[str, str] | None = None
-
-
-def _pdf_fonts() -> tuple[str, str]:
-    """Register a Unicode TrueType font once: DejaVu or Liberation, else reportlab's Vera."""
-    global _fonts
-    if _fonts is not None:
-        return _fonts
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    for regular, bold in FONT_CANDIDATES:
-        if Path(regular).is_file() and Path(bold).is_file():
-            pdfmetrics.registerFont(TTFont("PackSans", regular))
-            pdfmetrics.registerFont(TTFont("PackSans-Bold", bold))
-            _fonts = ("PackSans", "PackSans-Bold")
-            return _fonts
-    pdfmetrics.registerFont(TTFont("PackSans", "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont("PackSans-Bold", "VeraBd.ttf"))
-    _fonts = ("PackSans", "PackSans-Bold")
-    global _FALLBACK
-    _FALLBACK = True
-    return _fonts
-
-
-_FALLBACK = False
-
-
-def _safe(text: str) -> str:
-    if not _FALLBACK:
-        return text
-    return "".join(FALLBACK_TEXT.get(ch, ch) for ch in text)
-
 
 def to_pdf(deck: Deck, images: dict[str, bytes]) -> bytes:
     """The deck's pages as a PDF: the same slides in the same places."""
@@ -454,7 +388,7 @@ def to_pdf(deck: Deck, images: dict[str, bytes]) -> bytes:
     from reportlab.lib.utils import ImageReader, simpleSplit
     from reportlab.pdfgen.canvas import Canvas
 
-    regular, bold = _pdf_fonts()
+    regular, bold = pdf_fonts()
     out = io.BytesIO()
     width, height = SLIDE_W * 72, SLIDE_H * 72
     pdf = Canvas(out, pagesize=(width, height))
@@ -468,7 +402,7 @@ def to_pdf(deck: Deck, images: dict[str, bytes]) -> bytes:
         pdf.setFillColor(HexColor(colour))
         y = box.y * 72 + size
         for line in lines:
-            for part in simpleSplit(_safe(line), font, size, box.w * 72) or [""]:
+            for part in simpleSplit(safe(line), font, size, box.w * 72) or [""]:
                 pdf.drawString(box.x * 72, height - y, part)
                 y += size * 1.2
             y += size * 0.5
@@ -504,7 +438,7 @@ def to_pdf(deck: Deck, images: dict[str, bytes]) -> bytes:
                     placed.h * 72,
                 )
             elif spec.table is not None:
-                _pdf_table(pdf, box, spec.table, height, regular, bold)
+                _pdf_table(pdf, box, spec, height, regular, bold)
             elif spec.bullets:
                 text(box, [f"• {b}" for b in spec.bullets], 14)
         footer = footer_text(deck, spec)
@@ -521,7 +455,7 @@ def _badges_pdf(pdf, spec: Slide, height: float, bold: str) -> None:
 
     x = BADGES.x * 72
     for badge in spec.badges:
-        label = _safe(f"{badge.symbol}  {badge.kind}: {badge.text}")
+        label = safe(f"{badge.symbol}  {badge.kind}: {badge.text}")
         w = pdf.stringWidth(label, bold, 13) + 24
         y = height - (BADGES.y + 0.38) * 72
         pdf.setFillColor(HexColor(badge.colour))
@@ -532,27 +466,33 @@ def _badges_pdf(pdf, spec: Slide, height: float, bold: str) -> None:
         x += w + 0.2 * 72
 
 
-def _pdf_table(pdf, box: Box, table: pd.DataFrame, height: float, regular: str, bold: str) -> None:
+def _pdf_table(pdf, box: Box, spec: Slide, height: float, regular: str, bold: str) -> None:
+    """The table at the top of ``box``, its rows as tall as in the deck (``layout.row_heights``)."""
     from reportlab.lib.colors import HexColor, white
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, Table, TableStyle
 
-    body = ParagraphStyle("cell", fontName=regular, fontSize=TABLE_PT, leading=TABLE_PT * 1.2)
+    leading = TABLE_PT * TABLE_LINE
+    body = ParagraphStyle("cell", fontName=regular, fontSize=TABLE_PT, leading=leading)
     head = ParagraphStyle("head", parent=body, fontName=bold, textColor=white)
 
     def para(value: str, style) -> Paragraph:
-        escaped = _safe(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        escaped = safe(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         return Paragraph(escaped, style)
 
+    table, widths = spec.table, table_widths(spec)
     data = [[para(str(c), head) for c in table.columns]]
     data += [[para(cell_text(v), body) for v in row] for row in table.itertuples(index=False)]
-    widths = [w * 72 for w in _column_widths(table, box.w)]
-    grid = Table(data, colWidths=widths, repeatRows=1)
+    heights = [h * 72 for h in row_heights(table, widths)]
+    widths = [w * 72 for w in widths]
+    grid = Table(data, colWidths=widths, rowHeights=heights, repeatRows=1)
     style = [
         ("BACKGROUND", (0, 0), (-1, 0), HexColor(Colour.BLUE)),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), CELL_MARGIN_Y * 72),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), CELL_MARGIN_Y * 72),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_MARGIN_X * 72),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_MARGIN_X * 72),
     ]
     style += [
         ("BACKGROUND", (0, i), (-1, i), HexColor(Colour.BACKGROUND_GREY))
