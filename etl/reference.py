@@ -22,6 +22,10 @@ from wdp.config import REFERENCE_DIR
 from wdp.domain import Issue
 
 GP_FILE = "epraccur_gp_practices_england_setting4_dec2023.csv"
+# The same ODS extract's practices in other prescribing settings that the national practice files
+# (OHID deprivation scores, NHS Payments) name: closed practices ODS re-set to "other", walk-in
+# centres, special allocation schemes. Kept to check the codes older returns use.
+GP_OTHER_SETTINGS_FILE = "epraccur_gp_practices_england_other_settings_dec2023.csv"
 LTLA14_FILE = "ons_ltla14_lookup.csv"
 LTLA23_FILE = "ons_names_codes_ltla23.csv"
 CTY23_FILE = "ons_names_codes_cty23.csv"
@@ -53,16 +57,51 @@ def _csv(name: str, directory: Path | None = None) -> pd.DataFrame:
     )
 
 
-def read_gp_practices(directory: Path | None = None) -> pd.DataFrame:
-    raw = pd.read_csv(
-        (directory or REFERENCE_DIR) / GP_FILE, header=None, dtype=str, keep_default_na=False
-    )
+def _read_epraccur(path: Path) -> pd.DataFrame:
+    raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
     frame = raw[[i - 1 for i in GP_COLUMNS]].set_axis(list(GP_COLUMNS.values()), axis=1)
     for column in ("open_date", "close_date"):
         frame[column] = pd.to_datetime(frame[column].where(frame[column] != ""), format="%Y%m%d")
         frame[column] = frame[column].dt.date
     frame["practice_name"] = frame["practice_name"].str.title()
     return frame.drop_duplicates("ods_code").reset_index(drop=True)
+
+
+def read_gp_practices(directory: Path | None = None) -> pd.DataFrame:
+    """The current ODS list of GP practices (prescribing setting 4), closed ones included."""
+    return _read_epraccur((directory or REFERENCE_DIR) / GP_FILE)
+
+
+def read_practice_list(directory: Path | None = None) -> pd.DataFrame:
+    """Every GP practice a return may name (``ref_gp_practice``), with when it was open:
+
+    - the current ODS list (``read_gp_practices``), as published;
+    - practices of the same ODS extract in other prescribing settings that the national practice
+      files name (``GP_OTHER_SETTINGS_FILE``), with their ODS dates and status. Their region and
+      commissioner codes are left out: they are December 2023's, not those of when the practice
+      was open, and walk-in centres or closed practices are no comparison practices;
+    - practices only the national practice files name (OHID deprivation scores, NHS Payments:
+      ``read_practice_profiles``), closed and dropped from ODS since: status C, no dates, their
+      name as those files give it. Validation accepts them up to the year of the latest list
+      naming them (``ref_practice_profile``).
+    """
+    folder = directory or REFERENCE_DIR
+    current = read_gp_practices(folder)
+    other = _read_epraccur(folder / GP_OTHER_SETTINGS_FILE)
+    other = other[~other["ods_code"].isin(current["ods_code"])]
+    other = other.assign(nhs_region_code=None, icb_code=None, sub_icb_code=None)
+    profiles = read_practice_profiles(folder)
+    known = set(current["ods_code"]) | set(other["ods_code"])
+    gone = profiles[~profiles["practice_code"].isin(known)]
+    archived = pd.DataFrame(
+        {
+            "ods_code": gone["practice_code"],
+            "practice_name": gone["practice_name"].fillna(gone["practice_code"]).str.title(),
+            "status_code": "C",
+        }
+    )
+    frame = pd.concat([current, other, archived], ignore_index=True)
+    return frame.astype(current.dtypes.to_dict())
 
 
 def read_area_changes(directory: Path | None = None) -> pd.DataFrame:

@@ -198,9 +198,12 @@ def _pick_practices(place: Place, towns: dict[str, set[str]], rng: random.Random
 
 
 def _practice_address_parts() -> dict[str, set[str]]:
-    """Active practices' address parts (towns, and the postcode's outward code + space)."""
+    """Address parts (towns, and the postcode's outward code + space) of the practices open
+    throughout the sample programme: active now, and opened before its first period."""
     practices = read_gp_practices()
-    active = practices[practices["status_code"] == "A"]
+    active = practices[
+        (practices["status_code"] == "A") & (practices["open_date"] <= PERIODS[0].start)
+    ]
     postcode = dict(zip(active["ods_code"], active["postcode"], strict=True))
     parts: dict[str, set[str]] = {}
     with (REFERENCE_DIR / GP_FILE).open() as f:

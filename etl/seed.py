@@ -25,8 +25,8 @@ from etl.reference import (
     read_area_changes,
     read_area_parents,
     read_areas,
-    read_gp_practices,
     read_icbs,
+    read_practice_list,
     read_practice_profiles,
     read_screening_services,
 )
@@ -142,7 +142,7 @@ def read_standards(path: Path = REFERENCE_DIR / STANDARDS_FILE) -> pd.DataFrame:
 # services, standards) and the reader of each file.
 REFERENCE_READERS = {
     "ref_standard": read_standards,
-    "ref_gp_practice": read_gp_practices,
+    "ref_gp_practice": read_practice_list,
     "ref_area": read_areas,
     "ref_area_change": read_area_changes,
     "ref_screening_service": read_screening_services,

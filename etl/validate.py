@@ -416,16 +416,54 @@ def _validate_table(check: _Checker, spec: SheetSpec, rows: list[_Row]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_practice(check: _Checker, spec: SheetSpec, row: _Row, code: str | None) -> None:
-    if code is not None and code not in check.ref.practices:
+def _check_practice(
+    check: _Checker, spec: SheetSpec, row: _Row, code: str, period: ReportingPeriod | None
+) -> None:
+    header = spec.header("practice_code")
+    if code not in check.ref.practices:
         check.error(
             spec.name,
             row.number,
-            spec.header("practice_code"),
+            header,
             code,
             f"{code} is not a GP practice in the NHS ODS practice list. Check the code "
             "(letter then 5 characters, e.g. P81103).",
         )
+    elif period is not None:
+        during = (f"this return's period ({period.label}, ", period.start, period.end)
+        if (problem := _not_open(check, code, *during)) is not None:
+            check.error(spec.name, row.number, header, code, problem)
+
+
+def _not_open(check: _Checker, code: str, subject: str, start: dt.date, end: dt.date) -> str | None:
+    """Why a known practice cannot have figures from ``start`` to ``end`` (None: it can).
+
+    ``subject`` names that span, up to where its dates follow: "this return's period (2017-18
+    Q1, ". A practice the lists give no dates for is accepted for any span."""
+    dates = check.ref.practice_dates.get(code)
+    if dates is None:
+        return None
+    name = f"{code} ({check.ref.practices[code]})"
+    if dates.closed is not None and dates.closed < start:
+        return (
+            f"{name} closed on {dates.closed:%d/%m/%Y}, before {subject}from {start:%d/%m/%Y}) "
+            f"starts. {_CLOSED_HINT}"
+        )
+    if dates.opened is not None and dates.opened > end:
+        return (
+            f"{name} opened on {dates.opened:%d/%m/%Y}, after {subject}to {end:%d/%m/%Y}) ends. "
+            "Check the code, or put these figures in a return for a period after it opened."
+        )
+    if dates.last_listed is not None and dates.last_listed < start.year:
+        return (
+            f"{name} has closed, on a date the practice lists do not give; the latest national "
+            f"list naming it is from {dates.last_listed}, before {subject}from "
+            f"{start:%d/%m/%Y}) starts. {_CLOSED_HINT}"
+        )
+    return None
+
+
+_CLOSED_HINT = "Check the code: a practice that merges or moves usually gets a new one."
 
 
 def _check_month(
@@ -457,6 +495,11 @@ def _check_area(check: _Checker, spec: SheetSpec, row: _Row) -> str | None:
                 f"{code} is not a GP practice in the NHS ODS practice list. Check the "
                 "code, or change the Area type if it is not a practice.",
             )
+            return None
+        # A figure is judged by the span it covers: a practice that closed since may have one.
+        during = ("the period this figure covers (", model.period_start, model.period_end)
+        if (problem := _not_open(check, code, *during)) is not None:
+            check.error(spec.name, row.number, header, code, problem)
             return None
         return code
     if model.area_type is AreaType.SCREENING_SERVICE:
@@ -541,13 +584,12 @@ def _cross_check(
 ) -> dict[int, str]:
     """Reference and period checks for valid rows; returns current area codes by row number."""
     current_codes: dict[int, str] = {}
-    practices = check.ref.practices
     start, end = (period.start, period.end) if period is not None else (None, None)
     for row in rows:
         model = row.model
         if spec.name in ("Training", "Activity"):
-            if model.practice_code is not None and model.practice_code not in practices:
-                _check_practice(check, spec, row, model.practice_code)
+            if model.practice_code is not None:
+                _check_practice(check, spec, row, model.practice_code, period)
             if period is not None and not start <= model.month <= end:
                 _check_month(check, spec, row, model.month, period)
         elif spec.name == "Screening":

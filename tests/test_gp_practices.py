@@ -5,6 +5,7 @@ sample programme's synthetic panel with its known effect."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,13 @@ import pytest
 
 from etl.fingertips import import_file
 from etl.gp_panel import EFFECTS, INDICATORS, choose_practices, import_gp_panel, panel_frame
-from etl.reference import IMD_FILE, PAYMENTS_FILES, read_practice_profiles
+from etl.reference import (
+    IMD_FILE,
+    PAYMENTS_FILES,
+    read_gp_practices,
+    read_practice_list,
+    read_practice_profiles,
+)
 from etl.seed import CsvError
 from tests.helpers import db_on, open_db
 from wdp.config import REFERENCE_DIR, SCREENING_DIR
@@ -146,6 +153,24 @@ def test_init_loads_the_profiles_and_the_read_adds_each_practices_current_region
     )
     assert stoke["imd_score"] == pytest.approx(24.459118, abs=1e-6)
     assert found.loc["A81003", "status_code"] == "C"
+
+
+def test_the_practice_list_keeps_practices_the_current_ods_list_no_longer_has() -> None:
+    practices = read_practice_list().set_index("ods_code")
+    assert practices.index.is_unique and len(practices) == 8226 + 103 + 276
+    leabrooks = practices.loc["C81079"]  # closed 2015, listed by ODS in setting 0 since
+    assert leabrooks[["practice_name", "status_code", "open_date", "close_date"]].tolist() == [
+        "Leabrooks Medical Centre",
+        "C",
+        dt.date(1974, 4, 1),
+        dt.date(2015, 9, 30),
+    ]
+    assert leabrooks[["nhs_region_code", "icb_code", "sub_icb_code"]].isna().all()
+    flatt = practices.loc["A82042"]  # only the 2010 deprivation scores name it
+    assert (flatt["practice_name"], flatt["status_code"]) == ("Flatt Walks Surgery", "C")
+    assert pd.isna(flatt["open_date"]) and pd.isna(flatt["close_date"])
+    current = read_gp_practices().set_index("ods_code")
+    pd.testing.assert_frame_equal(practices.loc[current.index], current)  # as published
 
 
 # ------------------------------------------------------------------------------------------------

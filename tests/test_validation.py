@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
 
 from etl.load import LoadReport, load_return
 from etl.models import SHEETS, TEMPLATE_VERSION
+from etl.reference import PAYMENTS_FILES
 from etl.sample import write_return
-from tests.helpers import db_on, open_db, set_cells, valid_return, write_valid_return
+from tests.helpers import Q1, db_on, open_db, set_cells, valid_return, write_valid_return
+from wdp.config import REFERENCE_DIR
 from wdp.db.schema import RETURN_TABLES
 from wdp.domain import Issue, ReportingPeriod
 
@@ -351,6 +354,131 @@ def test_unknown_code_is_refused_naming_sheet_row_and_column(
     issue = only_error(reference_db, path)
     assert (issue.sheet, issue.row, issue.column, issue.value) == (sheet, row, column, value)
     assert message in issue.message
+
+
+# ---------------------------------------------------------------------------------------------
+# GP practices are judged against the practices open at the time: the current ODS list, the
+# practices it no longer lists (closed, or re-classified), and their opening and closing dates
+# ---------------------------------------------------------------------------------------------
+
+
+def test_practice_no_longer_in_the_current_list_is_accepted_for_a_period_it_was_open(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx")  # 2017-18 Q1
+    set_cells(path, "Training", {"B4": "F84659"})  # Tower of London Surgery, closed 30/09/2018
+    set_cells(path, "Screening", {"B4": "y02826"})  # White Horse Surgery (a non-GP setting now)
+    _, rows = accept(
+        reference_db,
+        path,
+        "SELECT practice_code, (SELECT area_code FROM screening WHERE source_row = 4) "
+        "FROM training WHERE source_row = 4",
+    )
+    assert rows == [("F84659", "Y02826")]
+
+
+def test_every_practice_a_real_2017_national_file_names_is_accepted_in_a_2017_return(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    """NHS Payments to General Practice 2017-18 names 7,543 practices, some since closed and
+    dropped from the current ODS list: each open in 2017-18 Q1 (by the file's own dates) loads."""
+    payments = pd.read_csv(
+        REFERENCE_DIR / PAYMENTS_FILES["2017-18"], dtype=str, keep_default_na=False
+    )
+    opened = pd.to_datetime(payments["Practice Open Date"], format="%d/%m/%Y")
+    closed = pd.to_datetime(payments["Practice Close Date"].str.strip(), format="%d/%m/%Y")
+    open_in_q1 = (opened <= "2017-06-30") & (closed.isna() | (closed >= "2017-04-01"))
+    codes = sorted(payments.loc[open_in_q1, "Practice Code"])
+    assert len(codes) > 7_400
+    ret = valid_return()
+    ret.training = [[Q1.start, c, None, "Practice nurse", "Refresher", 1] for c in codes]
+    _, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "national.xlsx"),
+        "SELECT count(DISTINCT practice_code) FROM training",
+    )
+    assert rows == [(len(codes),)]
+
+
+@pytest.mark.parametrize(
+    ("period", "sheet", "cells", "row", "column", "says"),
+    [
+        pytest.param(
+            Q1, "Training", {"B4": "C81079"}, 4, "GP practice ODS code",
+            "C81079 (Leabrooks Medical Centre) closed on 30/09/2015, before this return's "
+            "period (2017-18 Q1, from 01/04/2017) starts.",
+            id="closed-archived",
+        ),
+        pytest.param(
+            ReportingPeriod(2018, 1), "Activity", {"C4": "A81003"}, 4, "GP practice ODS code",
+            "A81003 (Victoria Medical Practice) closed on 31/10/2017, before this return's "
+            "period (2018-19 Q1, from 01/04/2018) starts.",
+            id="closed-current-list",
+        ),
+        pytest.param(
+            Q1, "Training", {"B5": "Y05826"}, 5, "GP practice ODS code",
+            "Y05826 (The Hill Gp Practice) opened on 01/08/2017, after this return's period "
+            "(2017-18 Q1, to 30/06/2017) ends.",
+            id="opened-later",
+        ),
+        pytest.param(
+            Q1, "Screening", {"B4": "C81079", "E4": dt.date(2016, 4, 1)}, 4, "Area code",
+            "C81079 (Leabrooks Medical Centre) closed on 30/09/2015, before the period this "
+            "figure covers (from 01/04/2016) starts.",
+            id="closed-before-the-figure",
+        ),
+        pytest.param(
+            Q1, "Training", {"B4": "A82042"}, 4, "GP practice ODS code",
+            "A82042 (Flatt Walks Surgery) has closed, on a date the practice lists do not give; "
+            "the latest national list naming it is from 2010, before this return's period "
+            "(2017-18 Q1, from 01/04/2017) starts.",
+            id="closed-date-unknown",
+        ),
+    ],
+)  # fmt: skip
+def test_practice_not_open_in_the_period_is_refused_saying_when_it_closed_or_opened(
+    reference_db: Path, tmp_path: Path, period, sheet, cells, row, column, says
+) -> None:
+    path = set_cells(write_valid_return(tmp_path / "r.xlsx", period), sheet, cells)
+    issue = only_error(reference_db, path)
+    assert (issue.sheet, issue.row, issue.column, issue.value) == (
+        sheet,
+        row,
+        column,
+        next(v for v in cells.values() if isinstance(v, str)),
+    )
+    assert issue.message.startswith(says), issue.message
+    assert "Check the code" in issue.message
+    assert issue.describe("r.xlsx").startswith(f"file r.xlsx, sheet {sheet}, row {row}, ")
+
+
+def test_figure_for_a_period_before_a_practice_closed_is_accepted(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    path = write_valid_return(tmp_path / "r.xlsx")  # 2017-18 Q1
+    cells = {"B4": "C81079", "E4": dt.date(2015, 4, 1), "F4": dt.date(2015, 9, 30)}
+    _, rows = accept(
+        reference_db,
+        set_cells(path, "Screening", cells),
+        "SELECT area_code, period_end FROM screening WHERE source_row = 4",
+    )
+    assert rows == [("C81079", dt.date(2015, 9, 30))]
+
+
+def test_practice_known_only_from_an_old_national_list_is_accepted_up_to_that_year(
+    reference_db: Path, tmp_path: Path
+) -> None:
+    """Flatt Walks Surgery (A82042) is named only by the OHID practice deprivation file's 2010
+    edition: no opening or closing date is known, so it is accepted for any period to 2010."""
+    ret = valid_return(ReportingPeriod(2010, 3))  # October to December 2010
+    ret.screening = ret.screening[:2]  # (the service's figure is for 2016-17)
+    ret.training[0][1] = "A82042"
+    _, rows = accept(
+        reference_db,
+        write_return(ret, tmp_path / "r.xlsx"),
+        "SELECT practice_code FROM training WHERE source_row = 4",
+    )
+    assert rows == [("A82042",)]
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ Views and pages call these; none of them holds SQL. Parameters are always bound 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,11 +17,22 @@ from wdp.db.named import read
 
 
 @dataclass(frozen=True)
+class PracticeDates:
+    """When a GP practice was open, as far as the shipped practice lists say (None: not known)."""
+
+    opened: dt.date | None = None
+    closed: dt.date | None = None
+    # A closed practice whose closing date no list gives: the year of the latest list naming it.
+    last_listed: int | None = None
+
+
+@dataclass(frozen=True)
 class ValidationReference:
     """The codes a return is checked against, read once per load."""
 
     pathfinders: dict[str, str] = field(default_factory=dict)  # code -> name
     practices: dict[str, str] = field(default_factory=dict)  # ODS code -> name
+    practice_dates: dict[str, PracticeDates] = field(default_factory=dict)  # what is known
     areas: dict[str, str | None] = field(default_factory=dict)  # LA code -> current code
     area_names: dict[str, str] = field(default_factory=dict)
     services: dict[str, str] = field(default_factory=dict)  # service code -> programme
@@ -32,6 +44,17 @@ def validation_reference(con: duckdb.DuckDBPyConnection) -> ValidationReference:
         con.execute("SELECT pathfinder_code, pathfinder_name FROM ref_pathfinder").fetchall()
     )
     practices = dict(con.execute("SELECT ods_code, practice_name FROM ref_gp_practice").fetchall())
+    # A practice closed on a date no list gives is known open up to the latest list naming it:
+    # its deprivation-score edition, or the financial year of its last NHS Payments figure.
+    dates = con.execute(
+        """
+        SELECT g.ods_code, g.open_date, g.close_date,
+               CASE WHEN g.status_code = 'C' AND g.close_date IS NULL THEN
+                   greatest(p.imd_edition, CAST(left(p.list_size_year, 4) AS INTEGER) + 1) END
+        FROM ref_gp_practice g LEFT JOIN ref_practice_profile p ON p.practice_code = g.ods_code
+        WHERE g.open_date IS NOT NULL OR g.close_date IS NOT NULL OR g.status_code = 'C'
+        """
+    ).fetchall()
     area_rows = con.execute(
         "SELECT area_code, current_code, area_name FROM ref_area "
         "WHERE area_kind IN ('local_authority', 'county')"
@@ -42,6 +65,7 @@ def validation_reference(con: duckdb.DuckDBPyConnection) -> ValidationReference:
     return ValidationReference(
         pathfinders=pathfinders,
         practices=practices,
+        practice_dates={code: PracticeDates(*known) for code, *known in dates},
         areas={code: current for code, current, _ in area_rows},
         area_names={code: name for code, _, name in area_rows},
         services=services,
