@@ -7,7 +7,8 @@ import streamlit as st
 
 from wdp.charts import status as build
 from wdp.config import RETURN_DUE_DAYS
-from wdp.ui import page
+from wdp.ui import auth, page
+from wdp.ui import reminders as reminding
 from wdp.ui import status as view
 from wdp.ui.data import reads
 from wdp.ui.exports import download_csv
@@ -69,6 +70,10 @@ download_csv(
     key=f"{PAGE}_chase_csv",
     label=f"Download the chase list ({len(chase) or 'no'} returns outstanding)",
 )
+user = auth.current_user()
+if user is not None:
+    reminding.send_now_form(chase, user)
+reminding.status_section(user)
 
 names = dict(zip(status["pathfinder_code"], status["pathfinder_name"], strict=True))
 who = names[pathfinder] if pathfinder else "all pathfinders"

@@ -1,6 +1,7 @@
-"""Admin: accounts, sign-ins (who is locked out, the sign-in log) and the pathfinder register
-(admins only). The rules are wdp.services', the same the `python -m etl accounts` command
-applies; every change is recorded in the sign-in log with who made it."""
+"""Admin: accounts, sign-ins (who is locked out, the sign-in log), reminders (the message log,
+who gets them, when they go) and the pathfinder register (admins only). The rules are
+wdp.services', the same the `python -m etl accounts` and `remind` commands apply; every change
+is recorded with who made it."""
 
 import tempfile
 from pathlib import Path
@@ -10,11 +11,14 @@ import streamlit as st
 from wdp import services
 from wdp.domain import Role
 from wdp.ui import admin, auth, page
+from wdp.ui import reminders as reminding
 from wdp.ui.data import data_changed, database, reads
 
 page.setup(__file__)
 me = page.signed_in_user(__file__)
-accounts, sign_ins, register = st.tabs(["Accounts", "Sign-ins", "Pathfinder register"])
+accounts, sign_ins, messages, register = st.tabs(
+    ["Accounts", "Sign-ins", "Reminders", "Pathfinder register"]
+)
 
 with accounts:
     listed = reads.list_accounts()
@@ -48,6 +52,11 @@ with accounts:
 with sign_ins:
     admin.locked_out(by=me.email)
     admin.sign_in_log()
+
+with messages:
+    reminding.message_log(by=me.email)
+    reminding.opt_outs(by=me.email)
+    reminding.settings_form(by=me.email)
 
 with register:
     st.caption(

@@ -250,6 +250,30 @@ class TrackerStatus(LabelledEnum):
 # ------------------------------------------------------------------------------------------------
 
 
+class ReminderKind(LabelledEnum):
+    """What a reminder is about (wdp.reminders)."""
+
+    DUE_SOON = ("due_soon", "Due soon")
+    DUE_TODAY = ("due_today", "Due today")
+    LATE = ("late", "Late")
+    REJECTED = ("rejected", "Upload not loaded")
+    DIGEST = ("digest", "Weekly digest")
+
+
+class MessageStatus(LabelledEnum):
+    """What became of a reminder in the message log (wdp.db.reminders)."""
+
+    PENDING = ("pending", "Waiting to be sent")
+    SENDING = ("sending", "Being sent")
+    SENT = ("sent", "Sent")
+    FAILED = ("failed", "Failed")
+    UNKNOWN = ("unknown", "May not have gone")
+
+    @property
+    def symbol(self) -> str:
+        return {"sent": "✔", "failed": "✖", "unknown": "?", "pending": "○"}.get(self.value, "")
+
+
 class Role(LabelledEnum):
     """What an account may do. A lead sees and submits only their own pathfinder's returns."""
 
