@@ -47,13 +47,15 @@ def start_app(
     timeout_s: float = HEALTH_TIMEOUT_S,
     secrets: Path | None = None,
     port: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, str]:
     """Serve ``db`` (as ``WDP_DB``) and wait until the server answers its health check.
-    ``secrets``: a secrets file of this server's own (an ``[auth]`` section, say)."""
+    ``secrets``: a secrets file of this server's own (an ``[auth]`` section, say); ``env``: more
+    settings for the server (a mail server for reminders, say)."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [*app_command(port), *(["--secrets.files", str(secrets)] if secrets else [])]
-    env = {**os.environ, "WDP_DB": str(db)}
+    env = {**os.environ, **(env or {}), "WDP_DB": str(db)}
     with log.open("wb") as output:  # the child keeps its own copy of the file descriptor
         server = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT

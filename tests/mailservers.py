@@ -90,7 +90,7 @@ class Mailbox:
         return [r for r in self.received if address in r.rcpt_tos]
 
     def references(self) -> list[str]:
-        return [str(r.email["X-WDP-Reference"]).strip() for r in self.received]
+        return [str(r.email["X-WDP-Reference"]) for r in self.received]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         if address.startswith("nobody@"):

@@ -599,3 +599,14 @@ def test_the_sending_layer_imports_no_streamlit_database_or_driver() -> None:
                 if any(name == f or name.startswith(f + ".") for f in forbidden)
             ]
     assert found == []
+
+
+def test_a_long_subject_and_reference_arrive_exactly_as_written(smtp_server) -> None:
+    mailbox, port = smtp_server()
+    subject = "Your 2018-19 Q2 return for Barking and Dagenham is overdue (it was due on 30 Oct)"
+    reference = "late:WDP-BAR:2018-19 Q2:someone.with.a.long.name@example.nhs.uk:week 12"
+    message = reminder(subject=subject, reference=reference)
+    assert SmtpSender(f"smtp://127.0.0.1:{port}", from_address=FROM).send(message).ok
+    [received] = mailbox.received
+    assert str(received.email["Subject"]) == subject  # not folded onto a line of its own
+    assert str(received.email[REFERENCE_HEADER]) == reference

@@ -265,7 +265,11 @@ def _for_lead(
         if not chasing and (week < 1 or week > settings.late_for_weeks):
             return None
         kind, occasion = "late", f"week {week}"
-        subject = f"{what} is {days_late} days late"
+        subject = (
+            f"{what} is {days_late} days late"
+            if days_late <= 60
+            else f"{what} is overdue (it was due on {when})"
+        )
         body = (
             f"{what} was due on {when} and has not been received. Please upload it on the "
             "Upload page as soon as you can, or tell the programme team what is holding it up."

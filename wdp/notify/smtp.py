@@ -29,6 +29,7 @@ import smtplib
 import socket
 import ssl
 from dataclasses import dataclass
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -146,7 +147,10 @@ class SmtpSender:
 
     def compose(self, message: Message) -> EmailMessage:
         """The email as it will be sent (a new Message-ID each time it is composed)."""
-        email = EmailMessage()
+        # Headers on one line (up to SMTP's 998 characters), not folded at 78: Python folds a
+        # long subject onto a continuation line, which some readers then show with a leading
+        # space.
+        email = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
         email["From"] = self.from_address
         email["To"] = message.to
         email["Subject"] = message.subject

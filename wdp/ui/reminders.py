@@ -171,8 +171,8 @@ def message_log(*, by: str) -> None:
             since=dt.datetime.combine(since, dt.time()) if since else None,
         )
     table = build.log_frame(log)
-    st.caption(f"{len(table):,} messages, newest first.")
-    st.dataframe(table, hide_index=True, height=360)
+    st.caption(f"{len(table):,} message{'s' * (len(table) != 1)}, newest first.")
+    st.dataframe(table, hide_index=True, height=360 if len(table) > 8 else "content")
     download_csv(table, filename="reminder_log.csv", key=f"{PAGE}_log_csv")
     stuck = log[log["status"].isin(["failed", "unknown"])]
     if stuck.empty:
