@@ -149,3 +149,16 @@ def test_the_admin_sees_the_log_filters_it_and_opts_a_lead_out(
     at.text_input(key="reminder_setting_days_before").input("10")
     at.button[[b.label for b in at.button].index("Save settings")].click().run()
     assert reminders.reminder_settings(db).days_before == 10
+
+
+def test_a_reminders_link_opens_the_upload_page_with_that_quarters_template(
+    monkeypatch, seeded_db_copy
+) -> None:
+    link_page = "pages/5_Upload.py"
+    at = apptest.as_account(monkeypatch, seeded_db_copy, PRESTON, link_page, period="2018-19 Q2")
+    assert not at.exception
+    assert "Pre-filled for WDP-PRE, 2018-19 Q2." in [c.value for c in at.caption]
+    plain = apptest.as_account(monkeypatch, seeded_db_copy, PRESTON, link_page)
+    assert "Pre-filled for WDP-PRE, 2018-19 Q2." in [c.value for c in plain.caption]  # next due
+    old = apptest.as_account(monkeypatch, seeded_db_copy, PRESTON, link_page, period="2017-18 Q3")
+    assert "Pre-filled for WDP-PRE, 2017-18 Q3." in [c.value for c in old.caption]

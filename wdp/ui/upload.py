@@ -18,7 +18,7 @@ from wdp import services
 from wdp.auth import User
 from wdp.config import MAX_RETURN_BYTES, uploads_dir
 from wdp.db import DatabaseBusy
-from wdp.domain import Issue
+from wdp.domain import Issue, ReportingPeriod
 from wdp.ui.data import computed, data_changed, database, explained, reads
 from wdp.ui.exports import download_csv
 
@@ -26,8 +26,14 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def template_download(user: User) -> None:
-    """The return template, pre-filled with a lead's pathfinder and the quarter due."""
-    period = computed(services.next_period_due, pathfinder_code=user.pathfinder_code)
+    """The return template, pre-filled with a lead's pathfinder and the quarter due (the one a
+    reminder's link names in ``?period=``, else the one after their latest return)."""
+    asked = ReportingPeriod.parse(str(st.query_params.get("period", "")))
+    period = (
+        asked.label
+        if asked is not None and user.pathfinder_code
+        else computed(services.next_period_due, pathfinder_code=user.pathfinder_code)
+    )
     name = f"WDP_return_{user.pathfinder_code or 'template'}_{(period or '').replace(' ', '_')}"
     st.download_button(
         "Download the return template",
