@@ -6,14 +6,15 @@ import duckdb
 import pandas as pd
 
 from wdp.db.named import read
+from wdp.db.scope import REGISTER_IN_SCOPE
 
 
 @read
 def attempts_by_pathfinder(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Load attempts per pathfinder: accepted, rejected, and the share rejected (repeats of an
-    identical file, 'unchanged', are not attempts at a new return)."""
+    """Load attempts per pathfinder the reader may see: accepted, rejected, and the share
+    rejected (repeats of an identical file, 'unchanged', are not attempts at a new return)."""
     return con.execute(
-        """
+        f"""
         SELECT p.pathfinder_code, p.pathfinder_name,
                count(s.submission_id) FILTER (s.status = 'accepted') AS accepted,
                count(s.submission_id) FILTER (s.status = 'rejected') AS rejected,
@@ -21,7 +22,7 @@ def attempts_by_pathfinder(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                coalesce(count(s.submission_id) FILTER (s.status = 'rejected')
                         / nullif(count(s.submission_id) FILTER (
                                  s.status IN ('accepted', 'rejected')), 0), 0) AS rejected_share
-        FROM ref_pathfinder p LEFT JOIN submission s USING (pathfinder_code)
+        FROM {REGISTER_IN_SCOPE} p LEFT JOIN submission s USING (pathfinder_code)
         GROUP BY ALL ORDER BY p.pathfinder_name
         """
     ).df()

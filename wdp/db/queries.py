@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from wdp.db.named import read
+from wdp.db.scope import REGISTER_IN_SCOPE
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def database_summary(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         con.execute("SELECT status, count(*) FROM submission GROUP BY status").fetchall()
     )
     return {
-        "pathfinders": one("SELECT count(*) FROM ref_pathfinder"),
+        "pathfinders": one(f"SELECT count(*) FROM {REGISTER_IN_SCOPE}"),  # a lead: their own
         "pathfinders_reporting": one(
             "SELECT count(DISTINCT pathfinder_code) FROM current_submission"
         ),
@@ -222,9 +223,10 @@ def submission_errors(con: duckdb.DuckDBPyConnection, submission_id: int) -> lis
 
 @read
 def pathfinder_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per pathfinder: latest return, stage, RAG and champions trained to date."""
+    """One row per pathfinder the reader may see (a lead: their own): latest return, stage,
+    RAG and champions trained to date."""
     return con.execute(
-        """
+        f"""
         WITH latest AS (
             SELECT * FROM current_submission
             QUALIFY row_number() OVER (PARTITION BY pathfinder_code
@@ -235,7 +237,7 @@ def pathfinder_overview(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         SELECT p.pathfinder_code, p.pathfinder_name, p.place, l.reporting_period AS latest_period,
                st.stage, st.rag, coalesce(t.champions_trained, 0) AS champions_trained,
                l.loaded_at AS last_loaded, p.is_synthetic
-        FROM ref_pathfinder p
+        FROM {REGISTER_IN_SCOPE} p
         LEFT JOIN latest l USING (pathfinder_code)
         LEFT JOIN pathfinder_status st ON st.submission_id = l.submission_id
         LEFT JOIN trained t USING (pathfinder_code)

@@ -5,6 +5,11 @@ reads only the lead's rows: the views built on them (``current_*``, ``latest_*``
 DuckDB binds a view's tables when it is queried, temporary objects first. Accounts, sign-ins and
 load attempts (whose rows are not a lead's business) read as empty. Both kinds of storage use it;
 each says where its tables really are (``source``).
+
+The pathfinder register stays whole (a lead's upload is still checked against every code), but
+a read that lists pathfinders starts from ``REGISTER_IN_SCOPE``, never from ``ref_pathfinder``:
+the others' returns are hidden from a lead, not missing, and rows of zeros for them would say
+they had trained nobody and sent nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +19,15 @@ from typing import Any
 
 from wdp.db.database import PATHFINDER_CODE
 from wdp.db.errors import DatabaseError
+
+# The connection's variable naming the lead's pathfinder (unset: the reader sees every one).
+READER_PATHFINDER = "wdp_reader_pathfinder"
+# The register as the reader may see it: every pathfinder, or a lead's own. Constant SQL for a
+# FROM clause (``FROM {REGISTER_IN_SCOPE} p``) in reads that list pathfinders.
+REGISTER_IN_SCOPE = (
+    f"(SELECT * FROM ref_pathfinder WHERE getvariable('{READER_PATHFINDER}') IS NULL "
+    f"OR pathfinder_code = getvariable('{READER_PATHFINDER}'))"
+)
 
 # Tables holding a pathfinder's returns; a lead's connection sees only their own rows.
 SCOPED_BY_SUBMISSION = (
@@ -54,6 +68,7 @@ def scope_to_pathfinder(
     DuckDB has no bound parameters in view definitions, so the code is checked first."""
     if not PATHFINDER_CODE.fullmatch(pathfinder_code):
         raise DatabaseError(f"Not a pathfinder code: {pathfinder_code!r}")
+    con.execute(f"SET VARIABLE {READER_PATHFINDER} = '{pathfinder_code}'")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW submission AS SELECT * FROM {source('submission')} "
         f"WHERE pathfinder_code = '{pathfinder_code}'"

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from wdp.db.named import read
+from wdp.db.scope import REGISTER_IN_SCOPE
 
 # Which published area types make up each level of a league table or map.
 AREA_LEVELS: dict[str, tuple[str, ...]] = {
@@ -122,12 +123,13 @@ def area_choices(
 
 @read
 def pathfinder_areas(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Each pathfinder's local authority and go-live date (from its latest status)."""
+    """Each pathfinder's local authority and go-live date (from its latest status): every
+    pathfinder the reader may see (a lead: their own)."""
     return con.execute(
-        """
+        f"""
         SELECT p.pathfinder_code, p.pathfinder_name, p.lad_code, a.area_name AS lad_name,
                min(s.go_live_date) AS go_live_date
-        FROM ref_pathfinder p
+        FROM {REGISTER_IN_SCOPE} p
         LEFT JOIN ref_area a ON a.area_code = p.lad_code
         LEFT JOIN current_pathfinder_status s USING (pathfinder_code)
         GROUP BY ALL ORDER BY p.pathfinder_name

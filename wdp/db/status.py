@@ -23,6 +23,7 @@ import pandas as pd
 
 from wdp.config import RETURN_DUE_DAYS
 from wdp.db.named import read
+from wdp.db.scope import REGISTER_IN_SCOPE
 from wdp.domain import MilestoneStatus, TrackerStatus
 
 # Milestone statuses that are never overdue.
@@ -78,8 +79,9 @@ def latest_load_time(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
 
 @read
 def pathfinder_status(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.DataFrame:
-    """Every pathfinder as at ``period``: stage, RAG, commentary and milestones from its latest
-    return, milestones due in the period and overdue at its end, and when that return came in.
+    """Every pathfinder the reader may see (a lead: their own) as at ``period``: stage, RAG,
+    commentary and milestones from its latest return, milestones due in the period and overdue
+    at its end, and when that return came in.
 
     Overdue: due on or before the period's last day and neither complete nor cancelled.
     """
@@ -99,7 +101,7 @@ def pathfinder_status(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.Data
                coalesce(n.milestones_due, 0) AS milestones_due,
                coalesce(n.milestones_overdue, 0) AS milestones_overdue,
                st.commentary, l.reporting_period AS last_period, l.loaded_at AS last_loaded
-        FROM ref_pathfinder p
+        FROM {REGISTER_IN_SCOPE} p
         LEFT JOIN latest l USING (pathfinder_code)
         LEFT JOIN pathfinder_status st ON st.submission_id = l.submission_id
         LEFT JOIN counts n ON n.submission_id = l.submission_id
@@ -173,9 +175,10 @@ def risks(
 
 @read
 def return_cells(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.DataFrame:
-    """One row per pathfinder and period, from the programme's first period to ``period``:
-    the pathfinder's first accepted period, when this period's first accepted return was loaded
-    (empty when none), and the contact details from the pathfinder's latest accepted return."""
+    """One row per pathfinder the reader may see (a lead: their own) and period, from the
+    programme's first period to ``period``: the pathfinder's first accepted period, when this
+    period's first accepted return was loaded (empty when none), and the contact details from
+    the pathfinder's latest accepted return."""
     return con.execute(
         f"""
         WITH {_PERIODS}, {_CHOSEN},
@@ -193,7 +196,7 @@ def return_cells(con: duckdb.DuckDBPyConnection, *, period: str) -> pd.DataFrame
         SELECT p.pathfinder_code, p.pathfinder_name, pr.reporting_period, pr.period_start,
                pr.period_end, s.first_period_start, r.first_loaded_at, c.contact_email,
                c.organisation
-        FROM ref_pathfinder p
+        FROM {REGISTER_IN_SCOPE} p
         CROSS JOIN periods pr
         JOIN chosen ON pr.period_start <= chosen.period_start
         LEFT JOIN started s ON s.pathfinder_code = p.pathfinder_code

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from wdp.db.named import read
+from wdp.db.scope import REGISTER_IN_SCOPE
 
 # The scope filter shared by every query here and in ``wdp.db.activity``; bind with
 # ``scope_params``. Constant SQL: the values only ever arrive as ``?`` parameters.
@@ -60,8 +61,9 @@ def champions_by_month(
 def champions_by_pathfinder(
     con: duckdb.DuckDBPyConnection, *, period_end: str | None, pathfinder: str | None
 ) -> pd.DataFrame:
-    """Champions trained per pathfinder, most first. Every pathfinder in the register is listed
-    (0 when none are recorded yet) unless one pathfinder is chosen."""
+    """Champions trained per pathfinder, most first. Every pathfinder the reader may see is
+    listed (0 when none are recorded yet) unless one pathfinder is chosen: a lead sees their own
+    only, never the others with zeros for the returns hidden from them."""
     return con.execute(
         f"""
         WITH scoped AS (
@@ -70,7 +72,7 @@ def champions_by_pathfinder(
         SELECT p.pathfinder_code, p.pathfinder_name,
                CAST(coalesce(sum(s.champions_trained), 0) AS BIGINT) AS champions_trained,
                count(DISTINCT s.practice_code) AS practices
-        FROM ref_pathfinder p LEFT JOIN scoped s USING (pathfinder_code)
+        FROM {REGISTER_IN_SCOPE} p LEFT JOIN scoped s USING (pathfinder_code)
         WHERE CAST(? AS VARCHAR) IS NULL OR p.pathfinder_code = ?
         GROUP BY ALL
         ORDER BY champions_trained DESC, p.pathfinder_name

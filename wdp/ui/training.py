@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from wdp.ui import filters
-from wdp.ui.data import reads
+from wdp.ui.data import reader_scope, reads
 from wdp.ui.page import no_returns_yet
 
 PAGE = "training"
@@ -81,7 +81,8 @@ class Scope:
 
 
 def read_scope(periods: list[str], *, page: str) -> Scope:
-    """The sidebar's reporting period and pathfinder filters (URL-backed), as a Scope.
+    """The sidebar's reporting period and pathfinder filters (URL-backed), as a Scope. A lead
+    sees only their own pathfinder, so it is chosen for them: "all" would be one.
 
     Stops the page with a sentence when no return has been loaded yet.
     """
@@ -97,7 +98,9 @@ def read_scope(periods: list[str], *, page: str) -> Scope:
     st.sidebar.caption("Figures are to date: every quarter up to and including the one chosen.")
     overview = reads.pathfinder_overview()
     names = dict(zip(overview["pathfinder_code"], overview["pathfinder_name"], strict=True))
-    pathfinder = filters.select("pathfinder", list(names), labels=names, page=page)
+    pathfinder = filters.select(
+        "pathfinder", list(names), labels=names, allow_all=reader_scope() is None, page=page
+    )
     return Scope(
         period_end=period,
         pathfinder=pathfinder,
