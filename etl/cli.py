@@ -731,6 +731,30 @@ def cmd_migrate_to(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# What is still true after an unexpected problem (a bug), for each command: its last-resort
+# message speaks of what that command does.
+AFTER_A_BUG = {
+    "load": "Nothing was half-loaded: each file is loaded in a single transaction.",
+    "seed": "Nothing was half-loaded: each file is loaded in a single transaction.",
+    "import-fingertips": "Nothing was half-imported: each file is imported in one transaction.",
+    "fetch-fingertips": "Nothing was half-imported: the download is imported in one transaction.",
+    "init": "The reference data is replaced in one transaction: all of it or none.",
+    "pack": "The board pack was not finished; the database was only read, not changed.",
+    "summary": "The database was only read, not changed.",
+    "evaluate": "The database was only read, not changed.",
+    "evaluation-plan": "A plan is fixed in one transaction: it was fixed whole or not at all.",
+    "accounts": "Each account change is one transaction: it was made whole or not at all.",
+    "backup": "The database was not changed; an unfinished backup is never put in place.",
+    "restore": "The database named was not replaced: a restore is checked before it is moved in.",
+    "migrate-to": "Each table is copied in its own transaction; running it again carries on.",
+    "remind": (
+        "Every message sent so far is recorded in the message log; running it again sends "
+        "only what has not gone, never a message twice."
+    ),
+    "template": "No template was written.",
+}
+AFTER_A_BUG_DEFAULT = "Nothing was changed by halves."
+
 COMMANDS = {
     "migrate-to": cmd_migrate_to,
     "backup": cmd_backup,
@@ -772,9 +796,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  - {issue.describe()}", file=sys.stderr)
             return EXIT_PROBLEM
         print(
-            f"Unexpected problem ({type(error).__name__}: {error}). Nothing was half-loaded: "
-            "each file is loaded in a single transaction. Run again with WDP_DEBUG=1 for "
-            "details and report it to the programme team.",
+            f"Unexpected problem ({type(error).__name__}: {error}). "
+            f"{AFTER_A_BUG.get(args.command, AFTER_A_BUG_DEFAULT)} Run again with WDP_DEBUG=1 "
+            "for details and report it to the programme team.",
             file=sys.stderr,
         )
         return EXIT_PROBLEM
