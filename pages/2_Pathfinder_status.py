@@ -90,7 +90,7 @@ for what, rows, table in (
     else:
         st.dataframe(table(rows), hide_index=True)
         name = what.lower()
-        download_csv(rows, filename=f"{name}_{period}.csv", key=f"{PAGE}_{name}_csv")
+        download_csv(table(rows).data, filename=f"{name}_{period}.csv", key=f"{PAGE}_{name}_csv")
 
 page.definitions(
     {

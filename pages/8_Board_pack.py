@@ -22,7 +22,7 @@ st.button(
     "Present on a projector",
     on_click=board_pack.start_presenting,
     args=(deck.slides[0].key,),
-    icon="📽️",
+    icon=":material/present_to_all:",
     type="primary",
     key="present_start",
     help="Full screen, large type, one slide at a time (the link can be shared)",

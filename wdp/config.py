@@ -96,6 +96,11 @@ ENVIRONMENT = {
         "The address people reach the app at, for the links in reminders (e.g. "
         "`https://wdp.example.nhs.uk`); default http://localhost:8501.",
     ),
+    "contact_email": EnvironmentVariable(
+        "WDP_CONTACT_EMAIL",
+        "Where people report a problem with the dashboard, an accessibility problem included "
+        "(the Accessibility statement names it); default england.wdp@nhs.net.",
+    ),
     "secrets": EnvironmentVariable(
         "WDP_SECRETS",
         "The secrets file the command line reads (the GOV.UK Notify API key and template ids, "
@@ -178,6 +183,14 @@ DEFAULT_APP_URL = "http://localhost:8501"
 def app_url() -> str:
     """Where people reach the app (``WDP_APP_URL``), for links in reminders; no trailing slash."""
     return (_env("app_url") or DEFAULT_APP_URL).rstrip("/")
+
+
+DEFAULT_CONTACT_EMAIL = "england.wdp@nhs.net"
+
+
+def contact_email() -> str:
+    """Where people report a problem with the dashboard (``WDP_CONTACT_EMAIL``)."""
+    return _env("contact_email") or DEFAULT_CONTACT_EMAIL
 
 
 def secrets_setting() -> Path | None:

@@ -96,8 +96,8 @@ def download_section(deck: Deck, audience: str) -> None:
     maker = pack_maker(audience)
 
     downloads = (  # (kind, label, MIME type, icon, primary)
-        ("pptx", "Board pack (PowerPoint)", PPTX_MIME, "📥", True),
-        ("pdf", "Same pages as PDF", "application/pdf", "📄", False),
+        ("pptx", "Board pack (PowerPoint)", PPTX_MIME, ":material/download:", True),
+        ("pdf", "Same pages as PDF", "application/pdf", ":material/picture_as_pdf:", False),
     )
     for column, (kind, label, mime, icon, primary) in zip(
         st.columns([1, 1, 2]), downloads, strict=False
@@ -132,7 +132,7 @@ def slide_list(deck: Deck) -> None:
                     _png(slide.figure),
                     file_name=f"{number:02d}-{slide.key}.png",
                     mime="image/png",
-                    icon="🖼️",
+                    icon=":material/image:",
                     on_click="ignore",
                     key=f"png_{slide.key}",
                     help="This chart on its own, as drawn in the pack",
@@ -141,7 +141,7 @@ def slide_list(deck: Deck) -> None:
                 "Present",
                 on_click=start_presenting,
                 args=(slide.key,),
-                icon="📽️",
+                icon=":material/present_to_all:",
                 key=f"present_from_{slide.key}",
                 help="Open presentation mode at this slide",
             )

@@ -43,6 +43,6 @@ def download_csv(
         file_name=filename,
         mime="text/csv",
         key=key,
-        icon="⬇️",
+        icon=":material/download:",
         on_click="ignore",
     )

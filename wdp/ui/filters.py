@@ -140,7 +140,7 @@ def menu(page: PageSpec, current: Filters | None = None) -> None:
         st.sidebar.page_link(
             BOARD_PACK.script,
             label="Present this view",
-            icon="📽️",
+            icon=":material/present_to_all:",
             query_params={**current.as_params(), "present": "1", "slide": page.slide},
             help="Full screen for a projector: large type, one view at a time, same filters",
         )

@@ -23,6 +23,7 @@ class PageSpec:
     roles: tuple[Role, ...] = ()  # who may open it; empty: everyone the database lets in
     slide: str | None = None  # the board-pack slide showing this page's key view
     menu_label: str | None = None  # when the menu says it shorter than the heading
+    public: bool = False  # open to anyone, signed in or not, whatever the data (a statement)
 
     @property
     def label(self) -> str:
@@ -48,34 +49,53 @@ class PageSpec:
 
 APP_TITLE = "WDP programme dashboard"
 
-# Emoji, not ":material/...:" icons: those make the browser fetch a font from the internet.
+# Material Symbols (":material/name:"), which Streamlit serves with the app itself: emoji need an
+# emoji font, which servers and many locked-down machines lack (they show as empty boxes).
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("dashboard.py", APP_TITLE, "🏠", slide="headlines", menu_label="Overview"),
-    PageSpec("pages/1_Trained_staff.py", "Trained staff", "🎓", slide="champions"),
-    PageSpec("pages/2_Pathfinder_status.py", "Pathfinder status", "🚦", slide="rag"),
-    PageSpec("pages/3_Screening_uptake.py", "Screening uptake by area", "🩺", slide="funnel"),
-    PageSpec("pages/4_Campaign_activity.py", "Campaign activity", "📣", slide="activity"),
+    PageSpec(
+        "dashboard.py", APP_TITLE, ":material/home:", slide="headlines", menu_label="Overview"
+    ),
+    PageSpec("pages/1_Trained_staff.py", "Trained staff", ":material/school:", slide="champions"),
+    PageSpec(
+        "pages/2_Pathfinder_status.py", "Pathfinder status", ":material/traffic:", slide="rag"
+    ),
+    PageSpec(
+        "pages/3_Screening_uptake.py",
+        "Screening uptake by area",
+        ":material/monitor_heart:",
+        slide="funnel",
+    ),
+    PageSpec(
+        "pages/4_Campaign_activity.py", "Campaign activity", ":material/campaign:", slide="activity"
+    ),
     PageSpec(
         "pages/5_Upload.py",
         "Upload a return",
-        "📤",
+        ":material/upload_file:",
         roles=(Role.LEAD, Role.DIRECTOR, Role.ADMIN),
     ),
     PageSpec(
         "pages/6_Data_quality.py",
         "Data quality",
-        "🔍",
+        ":material/fact_check:",
         roles=(Role.DIRECTOR, Role.ADMIN, Role.VIEWER),
     ),
-    PageSpec("pages/7_Admin.py", "Admin", "🔧", roles=(Role.ADMIN,)),
+    PageSpec("pages/7_Admin.py", "Admin", ":material/admin_panel_settings:", roles=(Role.ADMIN,)),
     PageSpec(
         "pages/9_Evaluation.py",
         "Evaluation",
-        "🔬",
+        ":material/science:",
         roles=(Role.DIRECTOR, Role.ADMIN, Role.VIEWER, Role.LEAD),
         slide="evaluation",
     ),
-    PageSpec("pages/8_Board_pack.py", "Board pack", "🗂️"),
+    PageSpec("pages/8_Board_pack.py", "Board pack", ":material/slideshow:"),
+    PageSpec(
+        "pages/10_Accessibility.py",
+        "Accessibility statement",
+        ":material/accessibility_new:",
+        menu_label="Accessibility",
+        public=True,
+    ),
 )
 BY_SCRIPT = {spec.script: spec for spec in PAGES}
 BOARD_PACK = BY_SCRIPT["pages/8_Board_pack.py"]

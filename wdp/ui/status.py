@@ -8,6 +8,7 @@ import streamlit as st
 from wdp.charts import status as build
 from wdp.domain import NO_RETURN
 from wdp.ui import filters
+from wdp.ui.data import reader_scope
 
 PAGE = "status"
 
@@ -20,9 +21,12 @@ def choose_period(periods: pd.DataFrame) -> str:
 
 
 def choose_pathfinder(status: pd.DataFrame) -> str | None:
-    """The pathfinder filter (codes in the URL, names in the menu); None means all."""
+    """The pathfinder filter (codes in the URL, names in the menu); None means all. A lead sees
+    only their own pathfinder, so it is chosen for them."""
     names = dict(zip(status["pathfinder_code"], status["pathfinder_name"], strict=True))
-    return filters.select("pathfinder", list(names), labels=names, page=PAGE)
+    return filters.select(
+        "pathfinder", list(names), labels=names, allow_all=reader_scope() is None, page=PAGE
+    )
 
 
 def return_cards(counts: dict[str, int], *, period: str, as_of: str) -> None:

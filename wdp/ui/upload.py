@@ -40,7 +40,7 @@ def template_download(user: User) -> None:
         services.template_bytes(pathfinder_code=user.pathfinder_code, reporting_period=period),
         file_name=f"{name.rstrip('_')}.xlsx",
         mime=XLSX_MIME,
-        icon="⬇️",
+        icon=":material/download:",
         key="upload_template",
     )
     if period:
