@@ -31,7 +31,7 @@ AXE = Axe()
 def settled(page: Page) -> None:
     """The page has finished its script run and drawn what it draws."""
     expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator("h1").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("heading").first).to_be_visible(timeout=WAIT_MS)
     page.wait_for_timeout(1000)  # the script run starts
     expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=WAIT_MS)
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=WAIT_MS)

@@ -35,12 +35,12 @@ PAGE_ICON = "📊"
 # page with axe-core).
 SECONDARY_TEXT = "#4C6272"
 ACCESSIBLE_STYLE = f"""<style>
-[data-testid="stCaptionContainer"] {{
-    opacity: 1 !important;  /* Streamlit fades captions to 60% */
+[data-testid="stCaptionContainer"], kbd[aria-label^="Shortcut"] {{
+    opacity: 1 !important;  /* Streamlit fades captions and shortcut hints to 60% */
 }}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
-[data-testid="stCaptionContainer"] li {{
-    color: {SECONDARY_TEXT} !important;
+[data-testid="stCaptionContainer"] li, kbd[aria-label^="Shortcut"] {{
+    color: {SECONDARY_TEXT} !important;  /* and a button's keyboard shortcut (4.0:1) */
 }}
 </style>"""
 
