@@ -8,11 +8,13 @@ their own pathfinder: the load itself refuses anything else.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from wdp import services
 from wdp.auth import User
@@ -56,6 +58,36 @@ def save_upload(data: bytes) -> Path:
     return path
 
 
+# As the GOV.UK error summary does: once drawn, keyboard focus moves to it, so a screen reader
+# reads it out and the next Tab goes on from it. The page's own document is reached from the
+# component's frame (same origin); ``nonce`` makes each new report a new component, run again.
+FOCUS_SCRIPT = """<script data-report="{nonce}">
+const frame = window.frameElement;  // this empty frame: out of the Tab order, silent
+if (frame) {{
+  frame.setAttribute("tabindex", "-1");
+  frame.setAttribute("aria-hidden", "true");
+  frame.setAttribute("title", "Moves the keyboard focus to the error summary");
+}}
+const doc = window.parent.document;
+const focus = () => {{
+  const alerts = doc.querySelectorAll('[data-testid="stAlertContentError"]');
+  const summary = Array.from(alerts).find(a => a.textContent.includes("Nothing was loaded"));
+  if (!summary) {{ return false; }}
+  const box = summary.closest('[role="alert"]') || summary;
+  box.setAttribute("tabindex", "-1");
+  box.focus();
+  return true;
+}};
+let tries = 0;
+const timer = setInterval(() => {{ if (focus() || ++tries > 40) clearInterval(timer); }}, 50);
+</script>"""
+
+
+def move_focus_to_error_summary(nonce: str) -> None:
+    digest = hashlib.sha256(nonce.encode()).hexdigest()[:16]
+    components.html(FOCUS_SCRIPT.format(nonce=digest), height=0)
+
+
 def error_summary(issues: list[Issue], *, file_name: str) -> None:
     """The GOV.UK error summary: a count and every problem, then a table of where and what."""
     count = len(issues)
@@ -67,6 +99,7 @@ def error_summary(issues: list[Issue], *, file_name: str) -> None:
         f"{'it' if count == 1 else 'them'} in the workbook and upload it again.\n\n"
         f"{lines}{more}"
     )
+    move_focus_to_error_summary(f"{file_name}:{count}:{issues[0].describe() if issues else ''}")
     table = pd.DataFrame(
         [
             {
