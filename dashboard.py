@@ -92,9 +92,21 @@ if __name__ == "__main__":  # the Overview, each time a browser opens it
     page.page_link("pages/3_Screening_uptake.py", "How these are computed: Screening uptake")
 
     st.subheader("Champions trained to date")
-    st.plotly_chart(
-        champions_by_period_figure(reads.champions_by_period(), reported=REPORTED_CHAMPIONS),
-        config=page.chart_config("champions_trained_to_date"),
+    by_period = reads.champions_by_period()
+    figure = champions_by_period_figure(by_period, reported=REPORTED_CHAMPIONS)
+    figure.update_layout(title_text="")  # (the heading above names it, and so its data)
+    page.show_chart(
+        figure,
+        by_period[["reporting_period", "champions_trained", "cumulative"]].rename(
+            columns={
+                "reporting_period": "Reporting period",
+                "champions_trained": "Trained in the period",
+                "cumulative": "Trained to date",
+            }
+        ),
+        key="overview_champions",
+        filename="champions_trained_to_date.csv",
+        data_label="Data behind this chart: Champions trained to date",
     )
 
     page.page_link("pages/1_Trained_staff.py", "Trained staff in detail")

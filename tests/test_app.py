@@ -46,7 +46,9 @@ def test_overview_runs_and_shows_its_title(monkeypatch, seeded_db) -> None:
     assert not at.exception
     assert at.title[0].value == "WDP programme dashboard"
     assert len(at.get("plotly_chart")) == 1
-    assert len(at.dataframe) == 2
+    assert len(at.dataframe) == 3  # the chart's data, the pathfinders, the submissions
+    # The chart's text alternative: its data, one step away, named after it.
+    assert "Data behind this chart: Champions trained to date" in [e.label for e in at.expander]
 
 
 def test_champions_metric_equals_the_database_total(monkeypatch, seeded_db) -> None:
@@ -65,7 +67,7 @@ def test_synthetic_sample_is_labelled(monkeypatch, seeded_db) -> None:
 
 def test_pathfinder_table_shows_names_and_written_rag(monkeypatch, seeded_db) -> None:
     at = run_overview(monkeypatch, seeded_db)
-    table = at.dataframe[0].value
+    table = next(d.value for d in at.dataframe if "RAG" in d.value.columns)
     assert len(table) == summary_of(seeded_db)["pathfinders"]
     # The RAG is written the same way on every page: its shape and its word ("▲ Amber").
     assert set(table["RAG"]) <= {"◆ Red", "▲ Amber", "● Green"}
@@ -76,7 +78,7 @@ def test_status_filter_shows_only_rejected_returns(monkeypatch, seeded_db) -> No
     at = run_overview(monkeypatch, seeded_db)
     at.segmented_control(key="overview_status").set_value("Rejected").run()
     assert not at.exception
-    history = at.dataframe[1].value
+    history = next(d.value for d in at.dataframe if "Status" in d.value.columns)
     assert len(history) == summary_of(seeded_db)["returns_rejected"]
     assert set(history["Status"]) == {"Rejected"}
 

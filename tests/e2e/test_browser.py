@@ -18,11 +18,11 @@ def open_overview(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible(timeout=WAIT_MS)
-    # The last things the script draws: the chart and both tables.
+    # The last things the script draws: the chart, its data and both tables.
     expect(page.locator('[data-testid="stPlotlyChart"] .main-svg').first).to_be_visible(
         timeout=WAIT_MS
     )
-    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(2, timeout=WAIT_MS)
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(3, timeout=WAIT_MS)
 
 
 def test_champions_metric_shows_the_database_total(page: Page, app_url: str, e2e_db: Path) -> None:

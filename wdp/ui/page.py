@@ -131,7 +131,13 @@ def chart_config(filename: str) -> dict[str, Any]:
 
 
 def show_chart(
-    figure: Any, data: pd.DataFrame, *, key: str, filename: str, note: str | None = None
+    figure: Any,
+    data: pd.DataFrame,
+    *,
+    key: str,
+    filename: str,
+    note: str | None = None,
+    data_label: str | None = None,
 ) -> None:
     """A chart, then its data as a table with a CSV download (every chart has both): the table
     is the chart's text alternative, one keyboard step away, named after the chart so a screen
@@ -139,12 +145,12 @@ def show_chart(
     st.plotly_chart(figure, key=key, config=chart_config(filename))
     if note:
         st.caption(note)
-    with st.expander(data_label(figure)):
+    with st.expander(data_label or chart_data_label(figure)):
         st.dataframe(data, hide_index=True)
         download_csv(data, filename=filename, key=f"{key}_csv")
 
 
-def data_label(figure: Any) -> str:
+def chart_data_label(figure: Any) -> str:
     """ "Data behind this chart: <its title>" (the title without its markup)."""
     title = getattr(getattr(getattr(figure, "layout", None), "title", None), "text", None)
     if not title:
