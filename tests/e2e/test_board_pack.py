@@ -84,10 +84,14 @@ def test_present_this_view_keeps_the_filters_and_steps_with_the_keys(
     expect(page.get_by_text("265 Digital Health Champions trained to 2017-18 Q4")).to_be_visible()
     expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
     expect(page.locator('[data-testid="stHeader"]')).to_be_hidden()
+    # The chart in words (its speaker notes), one keyboard step away.
+    expect(page.get_by_text("About this chart: ")).to_be_visible()
     full_page_screenshot(page, screenshot_dir / "present_champions.png")
     page.keyboard.press("ArrowRight")
     expect(page.get_by_text("Slide 4 of")).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text("Champions trained by pathfinder, to 2017-18 Q4")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Champions trained by pathfinder, to 2017-18 Q4")
+    ).to_be_visible()
     page.keyboard.press("ArrowLeft")
     expect(page.get_by_text("Slide 3 of")).to_be_visible(timeout=WAIT_MS)
     # A copied link opens the same slide.

@@ -255,6 +255,9 @@ def present(deck: Deck) -> None:
         st.plotly_chart(
             figure, theme=None, config=chart_config(slide.key), key=f"present_{slide.key}"
         )
+        if slide.notes:  # the chart in words (its speaker notes), one keyboard step away
+            with st.expander(f"About this chart: {slide.title}"):
+                st.markdown(escape(slide.notes))
     elif slide.table is not None:
         shown = slide.table.map(cell_text)
         st.html(f'<div class="wdp-slide-table">{shown.to_html(index=False, escape=True)}</div>')
