@@ -91,6 +91,11 @@ class Crowd:
         self._ready.set()
         await asyncio.gather(*(person(self.url, self.tally, self._stop, v) for v in self.visitors))
 
+    def wait_until_everyone_has_seen_a_page(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not all(v.views for v in self.visitors) and time.monotonic() < deadline:
+            time.sleep(0.5)
+
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(120)
@@ -118,7 +123,10 @@ def test_a_process_killed_under_load_loses_nobody_and_nothing(
 
     crowd = Crowd(cluster.url, CROWD)
     try:
-        time.sleep(15)  # everyone browsing, on both processes
+        # Everyone browsing, on both processes: each has seen a page before the kill (on a busy
+        # two-core machine ten people's first pages can take longer than a fixed pause).
+        crowd.wait_until_everyone_has_seen_a_page(timeout=180)
+        time.sleep(5)
         preston = write_valid_return(tmp_path / "preston.xlsx", NEXT_QUARTER, pathfinder="WDP-PRE")
         loading = subprocess.Popen(
             [sys.executable, "-m", "etl", "load", str(preston), "--db", setting, "--json"],
