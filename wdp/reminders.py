@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from wdp.config import RETURN_DUE_DAYS
@@ -180,18 +180,9 @@ def chase(
     due = _for_lead(pathfinder, period, lead, today, settings, chasing=True)
     assert due is not None  # (a chase is always worded)
     occasion = f"chase {requested_at:%Y-%m-%dT%H:%M}"
-    message = due.message
     reference = f"chase:{pathfinder.code}:{period.label}:{lead.email}:{occasion[6:]}"
     return Due(
-        Message(
-            to=message.to,
-            kind=message.kind,
-            subject=message.subject,
-            body=message.body,
-            link=message.link,
-            reference=reference,
-            personalisation=message.personalisation,
-        ),
+        replace(due.message, reference=reference),
         pathfinder.code,
         period.label,
         occasion,

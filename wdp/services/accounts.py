@@ -21,21 +21,24 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _audit(
+def record_change(
     tx: Transaction,
     event: str,
     email: str,
     *,
     by: str,
     method: str,
-    address: str | None,
+    address: str | None = None,
     detail: str | None = None,
+    at: dt.datetime | None = None,
 ) -> None:
+    """Record a change someone made to an account (saved, removed, unlocked, reminders stopped
+    ...) in the sign-in audit: who made it, how, from where, and when (now unless given)."""
     tx.record_sign_in_event(
         event=event,
         email=email,
         method=method,
-        at=_now(),
+        at=at or _now(),
         client_address=address,
         by_whom=by,
         detail=detail,
@@ -103,7 +106,9 @@ def save_account(
             detail = f"{'replaced' if existed else 'created'}: {role}"
             detail += f", {pathfinder_code}" if pathfinder_code else ""
             detail += "" if password else ", NHS account only"
-            _audit(tx, "account saved", email, by=by, method=method, address=address, detail=detail)
+            record_change(
+                tx, "account saved", email, by=by, method=method, address=address, detail=detail
+            )
     return AccountChange(email, problems)
 
 
@@ -121,7 +126,7 @@ def remove_account(
         removed = tx.remove_account(email)
         if removed:
             tx.end_sign_in_sessions(reason="account removed", now=_now(), email=email)
-            _audit(tx, "account removed", email, by=by, method=method, address=address)
+            record_change(tx, "account removed", email, by=by, method=method, address=address)
     return removed
 
 
@@ -143,7 +148,7 @@ def set_account_disabled(
             tx.end_sign_in_sessions(reason="account disabled", now=_now(), email=email)
         if changed:
             event = "account disabled" if disabled else "account enabled"
-            _audit(tx, event, email, by=by, method=method, address=address)
+            record_change(tx, event, email, by=by, method=method, address=address)
     return changed
 
 

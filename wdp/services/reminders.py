@@ -49,6 +49,7 @@ from wdp.reminders import (
     next_due,
     reminders_due,
 )
+from wdp.services.accounts import record_change
 
 __all__ = ["NotConfigured", "sender_from_settings"]
 
@@ -184,14 +185,8 @@ def opt_out(
     now = now or _now()
     with db.write() as tx:
         tx.opt_out_of_reminders(email=email, reason=reason.strip(), by=by, now=now)
-        tx.record_sign_in_event(
-            event="reminders stopped",
-            email=email,
-            method=method,
-            at=now,
-            client_address=None,
-            by_whom=by,
-            detail=reason.strip(),
+        record_change(
+            tx, "reminders stopped", email, by=by, method=method, detail=reason.strip(), at=now
         )
 
 
@@ -204,15 +199,7 @@ def opt_in(
     with db.write() as tx:
         changed = tx.opt_back_in_to_reminders(email)
         if changed:
-            tx.record_sign_in_event(
-                event="reminders restarted",
-                email=email,
-                method=method,
-                at=now,
-                client_address=None,
-                by_whom=by,
-                detail=None,
-            )
+            record_change(tx, "reminders restarted", email, by=by, method=method, at=now)
     return bool(changed)
 
 

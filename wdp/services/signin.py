@@ -31,6 +31,7 @@ from wdp.config import (
 )
 from wdp.db import Database, RuleBroken, Transaction, WriteConflict
 from wdp.db.signin import GuardRow, SessionRow
+from wdp.services.accounts import record_change
 
 IDLE = dt.timedelta(minutes=SESSION_IDLE_MINUTES)
 MAX_LIFE = dt.timedelta(hours=SESSION_MAX_HOURS)
@@ -444,12 +445,7 @@ def unlock(
     with db.write() as tx:
         cleared = tx.clear_sign_in_guard(email)
         if cleared:
-            tx.record_sign_in_event(
-                event="unlocked",
-                email=email,
-                method=method,
-                at=now or utc_now(),
-                client_address=address,
-                by_whom=by,
+            record_change(
+                tx, "unlocked", email, by=by, method=method, address=address, at=now or utc_now()
             )
     return cleared
