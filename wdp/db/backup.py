@@ -66,6 +66,16 @@ def publish(
     return BackupResult(folder, manifest)
 
 
+def check_copy(name: str, source: dict[str, Any], copy: dict[str, Any]) -> None:
+    """Refuse a backup whose tables' fingerprints differ from the source's, naming them."""
+    if copy != source:
+        differ = sorted(t for t in source.keys() | copy.keys() if source.get(t) != copy.get(t))
+        raise BackupError(
+            f"The copy of {name} did not match it (tables {', '.join(differ)}); no backup was "
+            "kept. Try again."
+        )
+
+
 def _stamp(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -97,14 +107,7 @@ def backup_file(db: Path, to: Path, *, now: dt.datetime | None = None) -> Backup
             if _wal(db).exists():
                 shutil.copyfile(_wal(db), _wal(copy))
         tables, version = _fingerprints_of(copy)
-        if tables != source:
-            differ = sorted(
-                t for t in source.keys() | tables.keys() if source.get(t) != tables.get(t)
-            )
-            raise BackupError(
-                f"The copy of {db} did not match it (tables {', '.join(differ)}); no backup was "
-                "kept. Try again."
-            )
+        check_copy(str(db), source, tables)
         sha, size = file_sha256(copy)
         manifest = {
             "format": FORMAT,

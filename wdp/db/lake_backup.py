@@ -31,7 +31,14 @@ from typing import Any
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from wdp.db.backup import BackupError, BackupResult, _stamp, publish, read_manifest
+from wdp.db.backup import (
+    BackupError,
+    BackupResult,
+    _stamp,
+    check_copy,
+    publish,
+    read_manifest,
+)
 from wdp.db.lake import (
     LAKE,
     LAKE_SCHEMA,
@@ -167,15 +174,7 @@ def backup_server(db: LakeDatabase, to: Path, *, now: dt.datetime | None = None)
             else:
                 (staging / DATA).mkdir()
             pg.execute("COMMIT")
-        checked = _restored_fingerprints(staging, setting, now)
-        if checked != tables:
-            differ = sorted(
-                t for t in tables.keys() | checked.keys() if tables.get(t) != checked.get(t)
-            )
-            raise BackupError(
-                f"The copy of {setting.name} did not match it (tables {', '.join(differ)}); no "
-                "backup was kept. Try again."
-            )
+        check_copy(setting.name, tables, _restored_fingerprints(staging, setting, now))
         sha, size = file_sha256(staging / DUMP)
         manifest = {
             "format": FORMAT,
