@@ -100,7 +100,7 @@ test: lint chromium postgresql nginx
 	$(PY) -m pytest
 	$(PY) -m pytest --backend lake -m "not e2e"
 
-# Three tiers, all run by `make test`: unit (in one process, a couple of minutes), process (the
+# Three tiers, all run by `make test`: unit (in one process, about 10 minutes), process (the
 # CLI and other programs in processes of their own, Chromium drawing board-pack charts), e2e
 # (the real app in Chromium). A unit test that starts a process fails and says to mark it.
 unit: $(VENV)/.dev postgresql
