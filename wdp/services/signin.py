@@ -445,7 +445,5 @@ def unlock(
     with db.write() as tx:
         cleared = tx.clear_sign_in_guard(email)
         if cleared:
-            record_change(
-                tx, "unlocked", email, by=by, method=method, address=address, at=now or utc_now()
-            )
+            record_change(tx, "unlocked", email, by=by, method=method, address=address, at=now)
     return cleared
